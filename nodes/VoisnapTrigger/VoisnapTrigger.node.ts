@@ -1,0 +1,179 @@
+import type {
+	ICredentialTestFunctions,
+	ICredentialsDecrypted,
+	IDataObject,
+	INodeCredentialTestResult,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { Verdict } from './delivery';
+import { checkDelivery } from './delivery';
+import { properties } from './description';
+import { staticDataGuard } from './duplicateGuard';
+import { ROUTES } from './events';
+import { selectsType } from './eventsFilter';
+import { buildItemJson } from './items';
+import { configuredOutputs } from './outputs';
+import type { VoisnapCredentials } from './secrets';
+import { secretProblem, usableSecrets } from './secrets';
+import type { TriggerParameters, TriggerSettings } from './settings';
+import { readSettings } from './settings';
+
+const CREDENTIAL_CHECKED_LOCALLY =
+	'checked locally: Voisnap has no API to test a secret, so send a test event to be sure';
+
+async function loadSecrets(context: IWebhookFunctions): Promise<string[]> {
+	try {
+		return usableSecrets(await context.getCredentials<VoisnapCredentials>('voisnapApi'));
+	} catch {
+		// No credential selected, or one n8n cannot decrypt: answered as a misconfiguration.
+		return [];
+	}
+}
+
+function outputsFor(verdict: Extract<Verdict, { outcome: 'accepted' }>, settings: TriggerSettings, json: IDataObject): INodeExecutionData[][] {
+	const outputs: INodeExecutionData[][] = configuredOutputs({
+		routing: settings.singleOutput ? 'single' : 'byEventType',
+	}).map(() => []);
+	const index = settings.singleOutput ? 0 : ROUTES.indexOf(verdict.routed.route);
+	outputs[index].push({ json });
+	return outputs;
+}
+
+/** Rejections are logged, and in test mode shown in the editor, never silently dropped. */
+function reportRejection(context: IWebhookFunctions, verdict: Extract<Verdict, { outcome: 'rejected' }>): void {
+	const { reason, deliveryId, status } = verdict;
+	context.logger.warn(`Voisnap Trigger rejected a delivery (${reason})`, {
+		reason,
+		status,
+		deliveryId: deliveryId ?? null,
+		workflowId: context.getWorkflow().id,
+		node: context.getNode().name,
+	});
+	if (context.getMode() === 'manual') {
+		// Without an execution n8n keeps listening and the editor waits; a failed test
+		// execution shows the user why instead. The answer above has already gone out.
+		throw new NodeOperationError(
+			context.getNode(),
+			`Delivery rejected with ${status}: ${verdict.body.error}`,
+			{
+				description: `Reason code: ${reason}. Delivery id: ${deliveryId ?? '(none)'}. See the README's "Error answers" table.`,
+			},
+		);
+	}
+}
+
+export class VoisnapTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Voisnap Trigger',
+		name: 'voisnapTrigger',
+		icon: { light: 'file:voisnap.svg', dark: 'file:voisnap.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle:
+			'={{ ($parameter["events"] || []).includes("*") ? "All events" : ($parameter["events"] || []).join(", ") }}',
+		description: 'Starts the workflow when Voisnap sends a verified webhook event',
+		defaults: { name: 'Voisnap Trigger' },
+		inputs: [],
+		outputs: `={{(${configuredOutputs})($parameter)}}`,
+		credentials: [{ name: 'voisnapApi', required: true, testedBy: 'voisnapSigningSecret' }],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		properties,
+	};
+
+	methods = {
+		credentialTest: {
+			async voisnapSigningSecret(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				const data = (credential.data ?? {}) as VoisnapCredentials;
+				const problem =
+					secretProblem('Signing Secret', data.signingSecret, true) ??
+					secretProblem('Previous Signing Secret', data.previousSigningSecret, false);
+				return problem
+					? { status: 'Error', message: `${problem} (${CREDENTIAL_CHECKED_LOCALLY})` }
+					: { status: 'OK', message: `Secret looks usable (${CREDENTIAL_CHECKED_LOCALLY})` };
+			},
+		},
+	};
+
+	/**
+	 * Voisnap has no API to register webhooks: the user pastes the URL into the Voisnap Console.
+	 * So there is never anything to create or delete, and these say so rather than pretend.
+	 */
+	webhookMethods = {
+		default: {
+			async checkExists(this: unknown): Promise<boolean> {
+				return true;
+			},
+			async create(this: unknown): Promise<boolean> {
+				return true;
+			},
+			async delete(this: unknown): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const receivedAt = new Date();
+		const nowSeconds = Math.floor(receivedAt.getTime() / 1000);
+		const request = this.getRequestObject();
+		// The signature covers these exact bytes; n8n's parsed body is never used for it.
+		const body = request.rawBody ?? (await request.readRawBody(), request.rawBody) ?? Buffer.alloc(0);
+		const settings = readSettings({
+			events: this.getNodeParameter('events', []),
+			routing: this.getNodeParameter('routing', 'byEventType'),
+			options: this.getNodeParameter('options', {}) as TriggerParameters['options'],
+		});
+		const secrets = await loadSecrets(this);
+		const testMode = this.getMode() === 'manual';
+
+		const delivery = { headers: request.headers, body };
+		const verdict = checkDelivery(
+			delivery,
+			{
+				secrets,
+				toleranceSeconds: settings.toleranceSeconds,
+				requireDeliveryId: settings.deduplicate,
+				acceptsType: (type) => selectsType(settings.events, type),
+				// Test deliveries are never remembered: n8n would not save them anyway.
+				guard: settings.deduplicate && !testMode ? staticDataGuard(this, settings.limits, nowSeconds) : undefined,
+			},
+			nowSeconds,
+		);
+
+		// Answered here, before the run starts: n8n then saves static data (the dedup store),
+		// and Voisnap gets its answer in milliseconds whatever the workflow does.
+		this.getResponseObject().status(verdict.status).json(verdict.body);
+
+		if (verdict.outcome === 'rejected') {
+			reportRejection(this, verdict);
+			return { noWebhookResponse: true };
+		}
+		if (verdict.outcome !== 'accepted') {
+			this.logger.debug(`Voisnap Trigger answered a ${verdict.outcome} delivery`, {
+				deliveryId: verdict.deliveryId ?? null,
+			});
+			return { noWebhookResponse: true };
+		}
+
+		const json = buildItemJson(
+			verdict.routed,
+			{
+				id: verdict.deliveryId ?? null,
+				timestamp: new Date(verdict.timestamp * 1000).toISOString(),
+				receivedAt: receivedAt.toISOString(),
+			},
+			delivery,
+			settings,
+		);
+		return { noWebhookResponse: true, workflowData: outputsFor(verdict, settings, json as IDataObject) };
+	}
+}

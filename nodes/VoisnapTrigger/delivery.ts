@@ -1,0 +1,103 @@
+import type { RejectionReason } from './answers';
+import { ACCEPTED_BODY, DUPLICATE_BODY, IGNORED_BODY, REJECTIONS } from './answers';
+import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './constants';
+import type { DuplicateKind } from './deliveryStore';
+import type { RoutedEvent } from './events';
+import { parseEvent } from './events';
+import { verifySignature } from './signature';
+import { checkTimestamp } from './timestamp';
+
+/** One HTTP request as received: header names lower-cased (as Node.js gives them). */
+export interface DeliveryRequest {
+	headers: Record<string, string | string[] | undefined>;
+	body: Buffer;
+}
+
+/** Remembers accepted deliveries; absent when deduplication is off or in test mode. */
+export interface DuplicateGuard {
+	findDuplicate(deliveryId: string, digest: Buffer): DuplicateKind | undefined;
+	remember(deliveryId: string, digest: Buffer): void;
+}
+
+export interface DeliveryPolicy {
+	/** Current secret first, then the previous one; empty when the credential has none. */
+	secrets: readonly string[];
+	toleranceSeconds: number;
+	/** Whether a delivery id is required (deduplication is on). */
+	requireDeliveryId: boolean;
+	acceptsType(type: string): boolean;
+	guard?: DuplicateGuard;
+}
+
+interface Answer<TStatus extends number, TBody> {
+	status: TStatus;
+	body: TBody;
+	/** As sent, when it was sent; for logs and the emitted item. */
+	deliveryId?: string;
+}
+
+export type Verdict =
+	| (Answer<200, typeof ACCEPTED_BODY> & { outcome: 'accepted'; routed: RoutedEvent; timestamp: number })
+	| (Answer<200, typeof DUPLICATE_BODY> & { outcome: 'duplicate'; duplicate: DuplicateKind })
+	| (Answer<200, typeof IGNORED_BODY> & { outcome: 'ignored'; type: string })
+	| (Answer<400 | 401 | 500, { error: string }> & { outcome: 'rejected'; reason: RejectionReason });
+
+function header(request: DeliveryRequest, name: string): string | undefined {
+	const value = request.headers[name];
+	return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function reject(reason: RejectionReason, deliveryId: string | undefined): Verdict {
+	const { status, message } = REJECTIONS[reason];
+	return { outcome: 'rejected', status, body: { error: message }, reason, deliveryId };
+}
+
+/**
+ * Decides what to answer a delivery, in the contract's order: timestamp, signature, body,
+ * delivery id, duplicate, event filter. Pure and synchronous, with the clock passed in, so that
+ * check-and-remember cannot interleave with another delivery in the same process.
+ */
+export function checkDelivery(request: DeliveryRequest, policy: DeliveryPolicy, nowSeconds: number): Verdict {
+	const deliveryId = header(request, DELIVERY_ID_HEADER)?.trim() || undefined;
+	if (policy.secrets.length === 0) return reject('no_signing_secret', deliveryId);
+
+	const timestampHeader = header(request, TIMESTAMP_HEADER);
+	const timestamp = checkTimestamp(timestampHeader, nowSeconds, policy.toleranceSeconds);
+	if (!timestamp.valid) return reject(timestamp.reason, deliveryId);
+
+	const signature = verifySignature(
+		policy.secrets,
+		timestampHeader as string,
+		request.body,
+		header(request, SIGNATURE_HEADER),
+	);
+	if (!signature.valid) return reject(signature.reason, deliveryId);
+
+	const parsed = parseEvent(request.body);
+	if (!parsed.valid) return reject(parsed.reason, deliveryId);
+
+	if (policy.requireDeliveryId && deliveryId === undefined) {
+		return reject('delivery_id_missing', deliveryId);
+	}
+
+	const { guard } = policy;
+	if (guard && deliveryId !== undefined) {
+		const duplicate = guard.findDuplicate(deliveryId, signature.digest);
+		if (duplicate) return { outcome: 'duplicate', status: 200, body: DUPLICATE_BODY, duplicate, deliveryId };
+	}
+
+	const { type } = parsed.routed.event;
+	if (!policy.acceptsType(type)) {
+		return { outcome: 'ignored', status: 200, body: IGNORED_BODY, type, deliveryId };
+	}
+
+	if (guard && deliveryId !== undefined) guard.remember(deliveryId, signature.digest);
+	return {
+		outcome: 'accepted',
+		status: 200,
+		body: ACCEPTED_BODY,
+		routed: parsed.routed,
+		timestamp: timestamp.seconds,
+		deliveryId,
+	};
+}

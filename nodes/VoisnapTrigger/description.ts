@@ -1,0 +1,123 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import {
+	DEFAULT_MAX_ENTRIES,
+	DEFAULT_RETENTION_HOURS,
+	DEFAULT_TOLERANCE_SECONDS,
+	SIGNATURE_HEADER,
+} from './constants';
+import { KNOWN_EVENT_TYPES } from './events';
+import { ALL_EVENTS } from './eventsFilter';
+
+export const setupNotice: INodeProperties = {
+	displayName:
+		'Copy the Production URL above into the Voisnap Console (Webhooks → Add endpoint) and put the signing secret it shows into the credential. Test deliveries ("Listen for test event") are never remembered, so the same delivery can be sent again while testing.',
+	name: 'setupNotice',
+	type: 'notice',
+	default: '',
+};
+
+export const eventsProperty: INodeProperties = {
+	displayName: 'Events',
+	name: 'events',
+	type: 'multiOptions',
+	required: true,
+	default: [ALL_EVENTS],
+	description:
+		'The event types that start the workflow. Others are answered 200 with "ignored" so that Voisnap does not retry them.',
+	options: [
+		{
+			name: 'All Events',
+			value: ALL_EVENTS,
+			description: 'Every event, including types Voisnap adds later (they go to Other)',
+		},
+		...KNOWN_EVENT_TYPES.map((type) => ({ name: type, value: type })),
+	],
+};
+
+export const routingProperty: INodeProperties = {
+	displayName: 'Routing',
+	name: 'routing',
+	type: 'options',
+	// Outputs are computed from this value, which must be known without running an expression.
+	noDataExpression: true,
+	default: 'byEventType',
+	options: [
+		{
+			name: 'One Output per Event Type',
+			value: 'byEventType',
+			description:
+				'Six outputs: SessionStarted, SessionEnded, AnalysisCompleted, TransferInitiated, Error, and Other for types this node does not know yet',
+		},
+		{
+			name: 'Single Output',
+			value: 'single',
+			description: 'Every event on one output; branch on the "type" field yourself',
+		},
+	],
+};
+
+export const optionsProperty: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add option',
+	default: {},
+	options: [
+		{
+			displayName: 'Dedup Max Entries',
+			name: 'dedupMaxEntries',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: DEFAULT_MAX_ENTRIES,
+			description:
+				'At most this many delivery IDs are remembered; the oldest are forgotten first. Each costs 19 bytes of workflow static data, which n8n reads and writes on every delivery.',
+		},
+		{
+			displayName: 'Dedup Retention (Hours)',
+			name: 'dedupRetentionHours',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: DEFAULT_RETENTION_HOURS,
+			description: 'How long a delivery ID is remembered',
+		},
+		{
+			displayName: 'Deduplicate',
+			name: 'deduplicate',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to start the workflow once per delivery: a retry or replay of a delivery already accepted is answered 200 "duplicate". Deliveries must then carry X-Webhook-Delivery-ID.',
+		},
+		{
+			displayName: 'Include Headers',
+			name: 'includeHeaders',
+			type: 'boolean',
+			default: false,
+			description: `Whether to add the request headers to the item (never ${SIGNATURE_HEADER})`,
+		},
+		{
+			displayName: 'Include Raw Body',
+			name: 'includeRawBody',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to add the body exactly as received, as a string, to the item',
+		},
+		{
+			displayName: 'Timestamp Tolerance (Seconds)',
+			name: 'toleranceSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: DEFAULT_TOLERANCE_SECONDS,
+			description:
+				'Deliveries signed further than this from the n8n server clock, in the past or the future, are rejected',
+		},
+	],
+};
+
+export const properties: INodeProperties[] = [
+	setupNotice,
+	eventsProperty,
+	routingProperty,
+	optionsProperty,
+];

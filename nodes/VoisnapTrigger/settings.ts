@@ -1,0 +1,59 @@
+import {
+	DEFAULT_MAX_ENTRIES,
+	DEFAULT_RETENTION_HOURS,
+	DEFAULT_TOLERANCE_SECONDS,
+} from './constants';
+import type { StoreLimits } from './deliveryStore';
+import { ALL_EVENTS } from './eventsFilter';
+import type { ItemOptions } from './items';
+
+/** The node's parameters as the UI stores them (options may be absent or partial). */
+export interface TriggerParameters {
+	events?: unknown;
+	routing?: unknown;
+	options?: {
+		toleranceSeconds?: unknown;
+		deduplicate?: unknown;
+		dedupRetentionHours?: unknown;
+		dedupMaxEntries?: unknown;
+		includeHeaders?: unknown;
+		includeRawBody?: unknown;
+	};
+}
+
+export interface TriggerSettings extends ItemOptions {
+	events: readonly string[];
+	singleOutput: boolean;
+	toleranceSeconds: number;
+	deduplicate: boolean;
+	limits: StoreLimits;
+}
+
+function positiveNumber(value: unknown, fallback: number): number {
+	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** Parameters to settings, with the documented defaults for anything absent or unusable. */
+export function readSettings(parameters: TriggerParameters): TriggerSettings {
+	const options = parameters.options ?? {};
+	const toleranceSeconds = positiveNumber(options.toleranceSeconds, DEFAULT_TOLERANCE_SECONDS);
+	const retentionHours =
+		typeof options.dedupRetentionHours === 'number' && options.dedupRetentionHours >= 0
+			? options.dedupRetentionHours
+			: DEFAULT_RETENTION_HOURS;
+	const events = Array.isArray(parameters.events) ? (parameters.events as string[]) : [ALL_EVENTS];
+	return {
+		events,
+		singleOutput: parameters.routing === 'single',
+		toleranceSeconds,
+		deduplicate: options.deduplicate !== false,
+		includeHeaders: options.includeHeaders === true,
+		includeRawBody: options.includeRawBody === true,
+		limits: {
+			retentionSeconds: Math.round(retentionHours * 3600),
+			maxEntries: Math.floor(positiveNumber(options.dedupMaxEntries, DEFAULT_MAX_ENTRIES)),
+			// A signed request can only come back while its timestamp is within the tolerance.
+			replayWindowSeconds: 2 * toleranceSeconds,
+		},
+	};
+}
