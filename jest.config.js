@@ -1,0 +1,21 @@
+/** Unit tests run in-process in seconds; end-to-end tests drive a real n8n (see test/e2e). */
+const tsJest = ['ts-jest', { tsconfig: 'test/tsconfig.json' }];
+
+module.exports = {
+	projects: [
+		{
+			displayName: 'unit',
+			testEnvironment: 'node',
+			testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+			transform: { '^.+\\.ts$': tsJest },
+		},
+		{
+			displayName: 'e2e',
+			testEnvironment: 'node',
+			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+			transform: { '^.+\\.ts$': tsJest },
+			// One n8n per test file; files run one after another (2 cores, ~1 GB per n8n).
+			maxWorkers: 1,
+		},
+	],
+};
