@@ -14,8 +14,7 @@ module.exports = {
 			testEnvironment: 'node',
 			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
 			transform: { '^.+\\.ts$': tsJest },
-			// One n8n per test file; files run one after another (2 cores, ~1 GB per n8n).
-			maxWorkers: 1,
+			// Each file starts its own n8n (~1 GB): run them with --runInBand (scripts/test.sh).
 		},
 	],
 };

@@ -27,12 +27,13 @@ import { readSettings } from './settings';
 const CREDENTIAL_CHECKED_LOCALLY =
 	'checked locally: Voisnap has no API to test a secret, so send a test event to be sure';
 
-async function loadSecrets(context: IWebhookFunctions): Promise<string[]> {
+/** The secrets to verify with; none, with n8n's reason, when the credential is unusable. */
+async function loadSecrets(context: IWebhookFunctions): Promise<{ secrets: string[]; problem?: string }> {
 	try {
-		return usableSecrets(await context.getCredentials<VoisnapCredentials>('voisnapApi'));
-	} catch {
+		return { secrets: usableSecrets(await context.getCredentials<VoisnapCredentials>('voisnapApi')) };
+	} catch (error) {
 		// No credential selected, or one n8n cannot decrypt: answered as a misconfiguration.
-		return [];
+		return { secrets: [], problem: (error as Error).message };
 	}
 }
 
@@ -46,12 +47,17 @@ function outputsFor(verdict: Extract<Verdict, { outcome: 'accepted' }>, settings
 }
 
 /** Rejections are logged, and in test mode shown in the editor, never silently dropped. */
-function reportRejection(context: IWebhookFunctions, verdict: Extract<Verdict, { outcome: 'rejected' }>): void {
+function reportRejection(
+	context: IWebhookFunctions,
+	verdict: Extract<Verdict, { outcome: 'rejected' }>,
+	credentialProblem: string | undefined,
+): void {
 	const { reason, deliveryId, status } = verdict;
 	context.logger.warn(`Voisnap Trigger rejected a delivery (${reason})`, {
 		reason,
 		status,
 		deliveryId: deliveryId ?? null,
+		...(reason === 'no_signing_secret' && credentialProblem ? { credentialProblem } : {}),
 		workflowId: context.getWorkflow().id,
 		node: context.getNode().name,
 	});
@@ -132,7 +138,7 @@ export class VoisnapTrigger implements INodeType {
 			routing: this.getNodeParameter('routing', 'byEventType'),
 			options: this.getNodeParameter('options', {}) as TriggerParameters['options'],
 		});
-		const secrets = await loadSecrets(this);
+		const { secrets, problem: credentialProblem } = await loadSecrets(this);
 		const testMode = this.getMode() === 'manual';
 
 		const delivery = { headers: request.headers, body };
@@ -154,7 +160,7 @@ export class VoisnapTrigger implements INodeType {
 		this.getResponseObject().status(verdict.status).json(verdict.body);
 
 		if (verdict.outcome === 'rejected') {
-			reportRejection(this, verdict);
+			reportRejection(this, verdict, credentialProblem);
 			return { noWebhookResponse: true };
 		}
 		if (verdict.outcome !== 'accepted') {

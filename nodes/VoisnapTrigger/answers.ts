@@ -1,7 +1,10 @@
 import type { EventFailure } from './events';
 import type { SignatureFailure } from './signature';
 import type { TimestampFailure } from './timestamp';
-import { DELIVERY_ID_HEADER, TIMESTAMP_HEADER } from './constants';
+
+/** Header names as Voisnap documents them, for messages people read. */
+const TIMESTAMP_HEADER_NAME = 'X-Webhook-Timestamp';
+const DELIVERY_ID_HEADER_NAME = 'X-Webhook-Delivery-Id';
 
 /** Why a delivery was refused: a stable code for logs, tests and the README's table. */
 export type RejectionReason =
@@ -21,10 +24,10 @@ export const REJECTIONS: Record<RejectionReason, { status: 400 | 401 | 500; mess
 		message:
 			'Voisnap Trigger is misconfigured: its Voisnap credential has no signing secret',
 	},
-	timestamp_missing: { status: 400, message: `Missing ${TIMESTAMP_HEADER} header` },
+	timestamp_missing: { status: 400, message: `Missing ${TIMESTAMP_HEADER_NAME} header` },
 	timestamp_malformed: {
 		status: 400,
-		message: `Malformed ${TIMESTAMP_HEADER} header: expected whole seconds since the Unix epoch`,
+		message: `Malformed ${TIMESTAMP_HEADER_NAME} header: expected whole seconds since the Unix epoch`,
 	},
 	timestamp_too_old: { status: 400, message: 'Timestamp outside the tolerance (too old)' },
 	timestamp_in_future: { status: 400, message: 'Timestamp outside the tolerance (in the future)' },
@@ -35,7 +38,7 @@ export const REJECTIONS: Record<RejectionReason, { status: 400 | 401 | 500; mess
 	event_type_missing: { status: 400, message: 'Body has no string "type" field' },
 	delivery_id_missing: {
 		status: 400,
-		message: `Missing ${DELIVERY_ID_HEADER} header (required while deduplication is on)`,
+		message: `Missing ${DELIVERY_ID_HEADER_NAME} header (required while deduplication is on)`,
 	},
 };
 
