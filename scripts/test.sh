@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# npm test: unit tests, then the end-to-end tests against a real n8n of each version in
+# N8N_VERSIONS (default: the newest 2.x that installs here, and 1.123.81).
+# `npm run test:e2e` runs only the end-to-end part. Installs whatever is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+npm run build --silent >&2
+
+if [ "${1:-all}" != "e2e" ]; then
+  npx jest --selectProjects unit
+fi
+
+for version in ${N8N_VERSIONS:-2.41.1 1.123.81}; do
+  echo "[test] end-to-end tests against n8n $version" >&2
+  bash scripts/install-n8n.sh "$version" > /dev/null
+  N8N_VERSION="$version" npx jest --selectProjects e2e --runInBand
+done
