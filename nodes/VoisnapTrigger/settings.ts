@@ -51,7 +51,11 @@ export function readSettings(parameters: TriggerParameters): TriggerSettings {
 		includeRawBody: options.includeRawBody === true,
 		limits: {
 			retentionSeconds: Math.round(retentionHours * 3600),
-			maxEntries: Math.floor(positiveNumber(options.dedupMaxEntries, DEFAULT_MAX_ENTRIES)),
+			// Rounded down before the check: a cap of 0.5 would otherwise become 0 and remember nothing.
+			maxEntries: positiveNumber(
+				typeof options.dedupMaxEntries === 'number' ? Math.floor(options.dedupMaxEntries) : undefined,
+				DEFAULT_MAX_ENTRIES,
+			),
 			// A signed request can only come back while its timestamp is within the tolerance.
 			replayWindowSeconds: 2 * toleranceSeconds,
 		},

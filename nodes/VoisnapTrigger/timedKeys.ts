@@ -8,7 +8,11 @@
 export const KEY_LENGTH = 12;
 const TIME_LENGTH = 7;
 const RECORD_LENGTH = KEY_LENGTH + TIME_LENGTH;
-const RECORD_PATTERN = new RegExp(`^([A-Za-z0-9_-]{${KEY_LENGTH}}[0-9a-z]{${TIME_LENGTH}})*$`);
+/**
+ * One record. Checked record by record: a single pattern repeated over the whole encoding
+ * backtracks through every record and overflows the stack beyond ~250,000 of them.
+ */
+const RECORD_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${KEY_LENGTH}}[0-9a-z]{${TIME_LENGTH}}$`);
 
 function encodeRecord(key: string, seconds: number): string {
 	return key + seconds.toString(36).padStart(TIME_LENGTH, '0');
@@ -66,13 +70,16 @@ export class TimedKeys {
 	 */
 	merge(encoded: unknown): void {
 		if (typeof encoded !== 'string' || encoded.length === 0) return;
-		if (encoded.length % RECORD_LENGTH !== 0 || !RECORD_PATTERN.test(encoded)) return;
+		if (encoded.length % RECORD_LENGTH !== 0) return;
 		const merged = new Map(this.times);
 		let added = false;
 		for (let at = 0; at < encoded.length; at += RECORD_LENGTH) {
-			const key = encoded.slice(at, at + KEY_LENGTH);
+			const record = encoded.slice(at, at + RECORD_LENGTH);
+			// One malformed record and the whole encoding is ignored, `merged` being a copy.
+			if (!RECORD_PATTERN.test(record)) return;
+			const key = record.slice(0, KEY_LENGTH);
 			if (merged.has(key)) continue;
-			merged.set(key, parseInt(encoded.slice(at + KEY_LENGTH, at + RECORD_LENGTH), 36));
+			merged.set(key, parseInt(record.slice(KEY_LENGTH), 36));
 			added = true;
 		}
 		if (!added) return;
