@@ -37,8 +37,6 @@ export function requestKey(digest: Buffer): string {
 	return digest.subarray(0, KEY_BYTES).toString('base64url');
 }
 
-/** One per n8n process: tells this process's snapshots from everyone else's. */
-const PROCESS_WRITER = randomUUID().slice(0, 8);
 
 function isSnapshot(value: unknown): value is StoreSnapshot {
 	return typeof value === 'object' && value !== null && (value as StoreSnapshot).v === 1;
@@ -58,7 +56,11 @@ export class DeliveryStore {
 	/** The last snapshot this store wrote or merged: nothing in it is new to this store. */
 	private lastSeen: string | undefined;
 
-	constructor(private readonly writer: string = PROCESS_WRITER) {}
+	/**
+	 * Unique per store instance (not per process): a store rebuilt after eviction from the
+	 * registry must not take its predecessor's snapshot for one of its own and skip merging it.
+	 */
+	constructor(private readonly writer: string = randomUUID().slice(0, 8)) {}
 
 	get size(): number {
 		return this.deliveries.size;
