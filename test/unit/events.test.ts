@@ -182,7 +182,6 @@ describe('outputs', () => {
 	// must work without anything outside its own body. Note: under `jest --coverage` the
 	// instrumented source refers to coverage counters, and this check cannot hold there.
 	it('its source text works standalone, as n8n evaluates it', () => {
-		// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- n8n does the same with this text
 		const standalone = new Function('return ' + configuredOutputs.toString())() as typeof configuredOutputs;
 		expect(standalone({ routing: 'byEventType' })).toEqual(configuredOutputs({ routing: 'byEventType' }));
 		expect(standalone({ routing: 'single' })).toEqual([{ type: 'main' }]);
@@ -190,7 +189,6 @@ describe('outputs', () => {
 	});
 
 	it('its source text works in the expression the node description uses', () => {
-		// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- as n8n evaluates the node's outputs
 		const evaluate = new Function('$parameter', `return (${configuredOutputs})($parameter);`);
 		expect(evaluate({ routing: 'single' })).toEqual([{ type: 'main' }]);
 		expect(evaluate({ routing: 'byEventType' })).toHaveLength(6);
