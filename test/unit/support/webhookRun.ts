@@ -2,6 +2,7 @@ import { WebhookContext } from 'n8n-core';
 import type {
 	IDataObject,
 	INode,
+	INodeParameters,
 	INodeType,
 	INodeTypes,
 	IWebhookData,
@@ -113,7 +114,7 @@ export class TriggerWorkflow {
 			typeVersion: 1,
 			position: [0, 0],
 			webhookId: setup.webhookId ?? 'c0ffee00-0000-4000-8000-000000000001',
-			parameters: setup.parameters ?? {},
+			parameters: (setup.parameters ?? {}) as INodeParameters,
 			credentials: this.credential === null ? undefined : { voisnapApi: { id: 'cred-1', name: 'Voisnap' } },
 		};
 		this.workflow = new Workflow({

@@ -1,0 +1,82 @@
+/**
+ * `npm start`: a local n8n with this package installed as a community package, a "Voisnap"
+ * credential and the example workflow active, until Ctrl-C. Writes what `npm run send-event`
+ * needs to .tmp/start.json.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { WorkflowJson } from '../test/harness';
+import { N8nInstance, OWNER, REPO_DIR, n8nVersionFromEnv } from '../test/harness';
+import { START_FILE } from './lib/sendEvent';
+
+const EXAMPLE = join(REPO_DIR, 'examples', 'voisnap-events.json');
+const DEFAULT_PORT = 5678;
+
+function exampleWorkflow(): WorkflowJson {
+	const workflow = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as WorkflowJson;
+	return { ...workflow, active: true };
+}
+
+function signingSecret(): { secret: string; origin: string } {
+	const fromEnv = process.env.VOISNAP_WEBHOOK_SECRET;
+	if (fromEnv) return { secret: fromEnv, origin: 'from VOISNAP_WEBHOOK_SECRET' };
+	return { secret: `whsec_${randomBytes(24).toString('base64url')}`, origin: 'generated for this run' };
+}
+
+async function main(): Promise<void> {
+	const version = n8nVersionFromEnv();
+	const port = Number(process.env.N8N_PORT ?? DEFAULT_PORT);
+	const { secret, origin } = signingSecret();
+	const workflow = exampleWorkflow();
+	const trigger = workflow.nodes.find((node) => node.type === 'n8n-nodes-voisnap.voisnapTrigger');
+	if (!trigger?.credentials?.voisnapApi) throw new Error(`${EXAMPLE} has no Voisnap Trigger with a credential`);
+
+	console.error(`[start] starting n8n ${version} with this package on port ${port} (first run installs n8n: a few minutes)`);
+	const n8n = await N8nInstance.start({
+		version,
+		port,
+		credential: { signingSecret: secret },
+		credentialIdentity: trigger.credentials.voisnapApi,
+		workflows: [workflow],
+		setUpOwner: true,
+	});
+
+	const stop = async () => {
+		console.error('\n[start] stopping n8n');
+		rmSync(join(REPO_DIR, START_FILE), { force: true });
+		await n8n.stop();
+		process.exit(0);
+	};
+	process.on('SIGINT', () => void stop());
+	process.on('SIGTERM', () => void stop());
+
+	const webhookUrl = n8n.webhookUrl(workflow.id);
+	mkdirSync(join(REPO_DIR, '.tmp'), { recursive: true });
+	writeFileSync(
+		join(REPO_DIR, START_FILE),
+		`${JSON.stringify({ webhookUrl, secret, editorUrl: n8n.baseUrl }, null, 2)}\n`,
+	);
+
+	console.log(`
+n8n ${version} is running with n8n-nodes-voisnap and the workflow "${workflow.name}".
+
+  Editor          ${n8n.baseUrl}/workflow/${workflow.id}
+                  log in as ${OWNER.email} / ${OWNER.password}
+  Production URL  ${webhookUrl}
+                  (what you would paste into the Voisnap Console)
+  Signing secret  ${secret}  (${origin})
+
+Send a signed sample event from another terminal:
+
+  npm run send-event -- SessionEnded
+
+n8n's log: ${n8n.logFile}
+Ctrl-C stops n8n.`);
+}
+
+main().catch((error: unknown) => {
+	console.error(`[start] ${(error as Error).stack ?? String(error)}`);
+	process.exit(1);
+});

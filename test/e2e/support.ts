@@ -1,0 +1,77 @@
+import type { Execution, N8nInstance, WorkflowJson } from '../harness';
+import { ROUTE_OUTPUTS, n8nVersionFromEnv } from '../harness';
+import type { DeliveryOptions, PostResult, SignedDelivery } from '../support/signedDelivery';
+import { eventFixture, postDelivery, signedDelivery } from '../support/signedDelivery';
+
+/** The n8n version under test: `N8N_VERSION`, else 2.41.1. CI runs the suite once per version. */
+export const N8N_VERSION = n8nVersionFromEnv();
+
+/** Starting n8n takes 10-60 s on a busy 2-core machine; a first install several minutes. */
+export const START_TIMEOUT_MS = 15 * 60_000;
+export const TEST_TIMEOUT_MS = 3 * 60_000;
+
+/** Answers go out before executions are created; this long without change means "settled". */
+export const QUIET_MS = 1_000;
+
+/** Output index of each event fixture (file name) with routing `byEventType`. */
+export function routeIndexOf(fixtureName: string): number {
+	const index = (ROUTE_OUTPUTS as readonly string[]).indexOf(fixtureName);
+	return index === -1 ? ROUTE_OUTPUTS.indexOf('Other') : index;
+}
+
+/** A fixture's envelope as parsed JSON (what the item must carry besides `delivery`). */
+export function fixtureJson(name: string): Record<string, unknown> {
+	return JSON.parse(eventFixture(name).toString('utf8')) as Record<string, unknown>;
+}
+
+/** A delivery with one header removed (e.g. the timestamp, which signedDelivery always sets). */
+export function withoutHeader(delivery: SignedDelivery, name: string): SignedDelivery {
+	const headers = { ...delivery.headers };
+	delete headers[name.toLowerCase()];
+	return { ...delivery, headers };
+}
+
+/** Posts to the workflow's production URL. */
+export function deliver(n8n: N8nInstance, workflow: WorkflowJson, delivery: SignedDelivery): Promise<PostResult> {
+	return postDelivery(n8n.webhookUrl(workflow.id), delivery);
+}
+
+export function sign(secret: string, options: Omit<DeliveryOptions, 'secret'>): SignedDelivery {
+	return signedDelivery({ secret, ...options });
+}
+
+/**
+ * Counts a workflow's executions across a test: `started()` waits until n8n has settled and
+ * returns the executions created since `track` was called.
+ */
+export async function track(n8n: N8nInstance, workflow: WorkflowJson) {
+	const before = new Set((await n8n.executions(workflow.id)).map((execution) => execution.id));
+	return {
+		async started(atLeast = 0, quietMs = QUIET_MS): Promise<Execution[]> {
+			await n8n.waitForIdle({ workflowId: workflow.id, atLeast: before.size + atLeast, quietMs });
+			return (await n8n.executions(workflow.id)).filter((execution) => !before.has(execution.id));
+		},
+	};
+}
+
+/** Which outputs hold items, as [outputIndex, itemCount] pairs: the routing, at a glance. */
+export function occupiedOutputs(execution: Execution): Array<[number, number]> {
+	return execution.outputs.flatMap((items, index): Array<[number, number]> => (items.length > 0 ? [[index, items.length]] : []));
+}
+
+/** An ISO 8601 timestamp as JavaScript writes it (what the trigger emits). */
+export const ISO_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Runs `tasks` with at most `limit` in flight; results in task order. */
+export async function withConcurrency<T>(limit: number, tasks: Array<() => Promise<T>>): Promise<T[]> {
+	const results: T[] = new Array(tasks.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < tasks.length) {
+			const index = next++;
+			results[index] = await tasks[index]();
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+	return results;
+}

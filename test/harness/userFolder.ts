@@ -1,0 +1,118 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { N8nDatabase } from './database';
+import type { N8nInstall } from './install';
+import { run } from './processes';
+import type { CredentialJson, WorkflowJson } from './workflows';
+
+/**
+ * Preparing an n8n user folder before `n8n start`: packages, database, credentials, workflows.
+ * Each n8n CLI command boots n8n (2-6 s), so there are as few as possible.
+ */
+
+/** Runs `n8n <args>` for one user folder (its environment included). */
+export type N8nCli = (args: string[]) => Promise<{ stdout: string; stderr: string }>;
+
+/**
+ * As the Community Nodes screen does: `<userFolder>/.n8n/nodes`, a folder with its own
+ * package.json, the packages installed there without install scripts and without their peer
+ * dependencies (n8n's installer strips them; n8n lends its own n8n-workflow through NODE_PATH).
+ * Folders are copied in (`--install-links`), not linked.
+ */
+export async function installPackages(userFolder: string, packages: string[]): Promise<void> {
+	const nodesDir = join(userFolder, '.n8n', 'nodes');
+	mkdirSync(nodesDir, { recursive: true });
+	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
+	if (packages.length === 0) return;
+	await run(
+		'npm',
+		[
+			'install',
+			...packages,
+			'--ignore-scripts',
+			'--legacy-peer-deps',
+			'--install-links',
+			'--install-strategy=shallow',
+			'--bin-links=false',
+			'--package-lock=false',
+			'--prefer-offline',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+		],
+		{ cwd: nodesDir },
+	);
+}
+
+/**
+ * Copies in a database on which n8n's migrations have already run, made once per n8n version
+ * beside the install cache: the first n8n command on an empty database spends 5-15 s
+ * migrating it. Nothing in it depends on the encryption key or the user folder.
+ * `cliFor(folder)` runs the n8n CLI on a scratch folder to make the template.
+ */
+export async function seedDatabase(install: N8nInstall, databasePath: string, cliFor: (userFolder: string) => N8nCli): Promise<void> {
+	const template = join(install.n8nDir, '..', `database-template-${install.version}.sqlite`);
+	if (!existsSync(template)) {
+		const scratch = mkdtempSync(join(tmpdir(), `n8n-migrate-${install.version}-`));
+		try {
+			// Any command that opens the database migrates it; this one changes nothing else.
+			await cliFor(scratch)(['list:workflow']);
+			const partial = `${template}.${process.pid}.tmp`;
+			copyFileSync(join(scratch, '.n8n', 'database.sqlite'), partial);
+			renameSync(partial, template);
+		} finally {
+			rmSync(scratch, { recursive: true, force: true });
+		}
+	}
+	mkdirSync(join(databasePath, '..'), { recursive: true });
+	copyFileSync(template, databasePath);
+}
+
+/** `n8n import:credentials` (plain `data` is encrypted on import; an existing id is updated). */
+export async function importCredentials(cli: N8nCli, userFolder: string, credentials: CredentialJson[]): Promise<void> {
+	const file = join(userFolder, `credentials-${Date.now()}.json`);
+	writeFileSync(file, JSON.stringify(credentials, null, 2));
+	const { stdout, stderr } = await cli(['import:credentials', `--input=${file}`]);
+	if (!/Successfully imported/.test(stdout + stderr)) {
+		throw new Error(`n8n import:credentials imported nothing:\n${stdout}\n${stderr}`);
+	}
+}
+
+/** `n8n import:workflow` (keeps each file's id); imported workflows are inactive. */
+export async function importWorkflows(cli: N8nCli, userFolder: string, workflows: WorkflowJson[]): Promise<void> {
+	if (workflows.length === 0) return;
+	const file = join(userFolder, 'workflows.json');
+	writeFileSync(file, JSON.stringify(workflows, null, 2));
+	const { stdout, stderr } = await cli(['import:workflow', `--input=${file}`]);
+	const imported = /Successfully imported (\d+) workflow/.exec(stdout + stderr);
+	if (!imported || Number(imported[1]) !== workflows.length) {
+		throw new Error(`n8n import:workflow did not import all ${workflows.length} workflows:\n${stdout}\n${stderr}`);
+	}
+}
+
+export type Activation = 'database' | 'cli';
+
+/**
+ * Activates workflows before `n8n start`. `cli`: `n8n publish:workflow --id=X` (2.x) or
+ * `n8n update:workflow --id=X --active=true` (1.x), one n8n boot each. `database`: the same
+ * write (`active = 1, activeVersionId = versionId`, see database-reader.cjs) in milliseconds.
+ */
+export async function activateWorkflows(
+	ids: string[],
+	how: Activation,
+	context: { cli: N8nCli; database: N8nDatabase; major: number },
+): Promise<void> {
+	if (ids.length === 0) return;
+	if (how === 'cli') {
+		for (const id of ids) {
+			await context.cli(context.major >= 2 ? ['publish:workflow', `--id=${id}`] : ['update:workflow', `--id=${id}`, '--active=true']);
+		}
+	} else {
+		await context.database.activate(ids);
+	}
+	const stored = await context.database.workflows();
+	const inactive = ids.filter((id) => !stored.find((workflow) => workflow.id === id && workflow.active));
+	if (inactive.length > 0) throw new Error(`Workflows not activated: ${inactive.join(', ')}`);
+}
