@@ -43,7 +43,10 @@ async function main(): Promise<void> {
 		setUpOwner: true,
 	});
 
+	let stopping = false;
 	const stop = async () => {
+		if (stopping) return;
+		stopping = true;
 		console.error('\n[start] stopping n8n');
 		rmSync(join(REPO_DIR, START_FILE), { force: true });
 		await n8n.stop();

@@ -46,6 +46,17 @@ function outputsFor(verdict: Extract<Verdict, { outcome: 'accepted' }>, settings
 	return outputs;
 }
 
+/**
+ * n8n answers a failed test run with a 500 of its own, on a response the node has already
+ * answered: that second answer would throw "headers already sent" inside n8n and reset the
+ * sender's connection. The node's answer is the one the sender must get, so later ones are
+ * dropped.
+ */
+function keepFirstAnswer(response: ReturnType<IWebhookFunctions['getResponseObject']>): void {
+	const alreadyAnswered = () => response;
+	Object.assign(response, { status: alreadyAnswered, json: alreadyAnswered, send: alreadyAnswered });
+}
+
 /** Rejections are logged, and in test mode shown in the editor, never silently dropped. */
 function reportRejection(
 	context: IWebhookFunctions,
@@ -64,6 +75,7 @@ function reportRejection(
 	if (context.getMode() === 'manual') {
 		// Without an execution n8n keeps listening and the editor waits; a failed test
 		// execution shows the user why instead. The answer above has already gone out.
+		keepFirstAnswer(context.getResponseObject());
 		throw new NodeOperationError(
 			context.getNode(),
 			`Delivery rejected with ${status}: ${verdict.body.error}`,

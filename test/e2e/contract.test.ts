@@ -381,13 +381,13 @@ describe(`n8n ${N8N_VERSION}: test mode ("Listen for test event")`, () => {
 		expect(await n8n.isTestWebhookArmed(workflow.id)).toBe(false);
 	});
 
-	test('answering a forged test delivery makes n8n log no error of its own (e.g. headers already sent)', async () => {
+	test('answering a forged test delivery makes n8n send no second answer (no "headers already sent")', async () => {
 		// Give n8n time to finish handling the request above.
 		await n8n.waitForIdle({ workflowId: workflow.id });
 		const log = n8n.logText(logOffset);
 		const ownErrors = log
 			.split('\n')
-			.filter((line) => /Cannot set headers after they are sent|Error in handling webhook request|ERR_HTTP_HEADERS_SENT/.test(line));
+			.filter((line) => /Cannot set headers after they are sent|ERR_HTTP_HEADERS_SENT/.test(line));
 		if (ownErrors.length > 0) {
 			throw new Error(
 				`n8n ${N8N_VERSION} logged errors while handling a rejected test delivery (the node throws after answering; ` +

@@ -168,6 +168,13 @@ describe('Voisnap Trigger driven through n8n-core', () => {
 			expect(outcome.body).toEqual({ error: 'Invalid signature' });
 			expect(outcome.error?.message).toBe('Delivery rejected with 401: Invalid signature');
 			expect((outcome.error as { description?: string }).description).toContain('signature_missing');
+			// n8n then answers the failed test run with a 500 of its own: it must not reach the sender.
+			outcome.response.status(500).json({ message: 'Workflow could not be started!' });
+			expect([outcome.response.statusCode, outcome.response.body, outcome.response.sends]).toEqual([
+				401,
+				{ error: 'Invalid signature' },
+				1,
+			]);
 		});
 
 		it('logs nothing at warn level for duplicates and ignored events', async () => {

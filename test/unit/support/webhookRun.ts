@@ -90,6 +90,8 @@ export interface RunOutcome {
 	status: number | undefined;
 	body: unknown;
 	sends: number;
+	/** The response object n8n would use afterwards, e.g. for an answer of its own. */
+	response: RecordedResponse;
 	result?: IWebhookResponseData;
 	error?: Error;
 	logs: LoggedLine[];
@@ -191,6 +193,7 @@ export class TriggerWorkflow {
 			status: response.statusCode,
 			body: response.body,
 			sends: response.sends,
+			response,
 			result,
 			error,
 			logs,
