@@ -1,0 +1,3 @@
+'use strict';
+// n8n loads the nodes from package.json's "n8n.nodes"; nothing to export here.
+module.exports = {};
