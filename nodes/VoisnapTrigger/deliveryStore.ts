@@ -39,7 +39,12 @@ export function requestKey(digest: Buffer): string {
 
 
 function isSnapshot(value: unknown): value is StoreSnapshot {
-	return typeof value === 'object' && value !== null && (value as StoreSnapshot).v === 1;
+	return (
+		typeof value === 'object' &&
+		value !== null &&
+		(value as StoreSnapshot).v === 1 &&
+		typeof (value as StoreSnapshot).w === 'string'
+	);
 }
 
 /**
@@ -71,7 +76,9 @@ export class DeliveryStore {
 	 * forgets what has expired, so that an id past its retention is never called a duplicate.
 	 */
 	absorb(snapshot: unknown, nowSeconds: number, limits: StoreLimits): void {
-		if (isSnapshot(snapshot) && snapshot.w !== this.lastSeen) {
+		// A snapshot this very store wrote holds nothing it does not know: under concurrency most
+		// requests load one a save or two behind, and merging it would cost O(size) for nothing.
+		if (isSnapshot(snapshot) && snapshot.w !== this.lastSeen && !snapshot.w.startsWith(`${this.writer}:`)) {
 			this.deliveries.merge(snapshot.d);
 			this.requests.merge(snapshot.r);
 			this.lastSeen = snapshot.w;

@@ -24,7 +24,8 @@ const INVALID_SIGNATURE = { error: 'Invalid signature' };
 
 /** A DuplicateGuard as the node builds one: a real DeliveryStore and a "database" snapshot. */
 class StoreGuard implements DuplicateGuard {
-	readonly store = new DeliveryStore('unit-test');
+	// Each instance its own writer, as in n8n: a store skips only snapshots it wrote itself.
+	readonly store = new DeliveryStore();
 	saved: unknown = undefined;
 	now = NOW;
 
