@@ -18,11 +18,14 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
 export const DEFAULT_RETENTION_HOURS = 24;
 
 /**
- * At most this many delivery ids are remembered per trigger. n8n reads and writes the store
- * with the workflow on every delivery, so its size is paid on each one: 10,000 ids take
- * 190 KB (19 characters each) and cover a day at ~7 deliveries a minute. See bench/RESULTS.md.
+ * At most this many delivery ids are remembered per trigger. n8n reads, parses and writes the
+ * store with the workflow on every delivery, and keeps a copy per execution waiting to run, so
+ * its size is paid on each one. 2,000 ids are 38 KB (19 characters each), well under V8's
+ * 128 KB large-object step past which every copy costs ~1 ms (bench/RESULTS.md: 1.12x the
+ * empty store's latency, against 1.6x at 5,000 and 3.3x at 10,000); they cover a day at
+ * ~1.4 deliveries a minute, and every retry of any of the last 2,000 deliveries.
  */
-export const DEFAULT_MAX_ENTRIES = 10_000;
+export const DEFAULT_MAX_ENTRIES = 2_000;
 
 /** Voisnap gives up on an answer after 5 s; every check here is synchronous and cheap. */
 export const VOISNAP_ANSWER_LIMIT_MS = 5_000;

@@ -219,8 +219,8 @@ describe('DeliveryStore', () => {
 			expect(small.findDuplicate('dlv_3', digestOf('other'))).toBe('delivery_id');
 		});
 
-		it('the default cap is 10,000 ids', () => {
-			expect(DEFAULT_MAX_ENTRIES).toBe(10_000);
+		it('the default cap is 2,000 ids (bench/RESULTS.md)', () => {
+			expect(DEFAULT_MAX_ENTRIES).toBe(2_000);
 		});
 	});
 
@@ -240,7 +240,7 @@ describe('DeliveryStore', () => {
 		});
 
 		it('10,000 ids received over a day serialise to less than 200 KB', () => {
-			const limits: StoreLimits = { retentionSeconds: 86_400, maxEntries: DEFAULT_MAX_ENTRIES, replayWindowSeconds: 600 };
+			const limits: StoreLimits = { retentionSeconds: 86_400, maxEntries: 10_000, replayWindowSeconds: 600 };
 			const store = new DeliveryStore();
 			let saved: StoreSnapshot | undefined;
 			// One delivery every 8 s: 10,000 of them span 80,000 s, within the 24 h retention.
@@ -256,7 +256,7 @@ describe('DeliveryStore', () => {
 		// Documents the cost of a burst: request keys are capped by maxEntries, not by a budget of
 		// their own, so 10,000 deliveries inside the replay window store 10,000 of each (380 KB).
 		it('10,000 ids within the replay window keep as many request keys (twice the size)', () => {
-			const limits: StoreLimits = { retentionSeconds: 86_400, maxEntries: DEFAULT_MAX_ENTRIES, replayWindowSeconds: 600 };
+			const limits: StoreLimits = { retentionSeconds: 86_400, maxEntries: 10_000, replayWindowSeconds: 600 };
 			const store = new DeliveryStore();
 			let saved: StoreSnapshot | undefined;
 			for (let n = 0; n < 10_000; n++) saved = remember(store, `dlv_${n}`, T, limits);
@@ -265,6 +265,15 @@ describe('DeliveryStore', () => {
 			expect(Buffer.byteLength(JSON.stringify(saved))).toBeGreaterThan(380_000);
 			expect(Buffer.byteLength(JSON.stringify(saved))).toBeLessThan(380_100);
 		});
+	});
+
+	it('at the default cap, even a burst inside the replay window stays under V8\'s 128 KB step', () => {
+		const limits: StoreLimits = { retentionSeconds: 86_400, maxEntries: DEFAULT_MAX_ENTRIES, replayWindowSeconds: 600 };
+		const store = new DeliveryStore();
+		let saved: StoreSnapshot | undefined;
+		for (let n = 0; n < 3 * DEFAULT_MAX_ENTRIES; n++) saved = remember(store, `dlv_${n}`, T, limits);
+		expect(store.size).toBe(DEFAULT_MAX_ENTRIES);
+		expect(Buffer.byteLength(JSON.stringify(saved))).toBeLessThan(128 * 1024);
 	});
 
 	describe('restart: snapshot round trip', () => {

@@ -124,14 +124,14 @@ describe('readSettings', () => {
 			deduplicate: true,
 			includeHeaders: false,
 			includeRawBody: false,
-			limits: { retentionSeconds: 24 * 3600, maxEntries: 10_000, replayWindowSeconds: 600 },
+			limits: { retentionSeconds: 24 * 3600, maxEntries: 2_000, replayWindowSeconds: 600 },
 		});
 	});
 
 	it('the defaults are the constants', () => {
 		expect(DEFAULT_TOLERANCE_SECONDS).toBe(300);
 		expect(DEFAULT_RETENTION_HOURS).toBe(24);
-		expect(DEFAULT_MAX_ENTRIES).toBe(10_000);
+		expect(DEFAULT_MAX_ENTRIES).toBe(2_000);
 		expect(readSettings({ options: {} })).toEqual(readSettings({}));
 	});
 
@@ -223,8 +223,8 @@ describe('readSettings', () => {
 		['a string', '500'],
 		['NaN', Number.NaN],
 		['Infinity', Number.POSITIVE_INFINITY],
-	])('an unusable max entries (%s) falls back to 10,000', (_case, dedupMaxEntries) => {
-		expect(readSettings({ options: { dedupMaxEntries } }).limits.maxEntries).toBe(10_000);
+	])('an unusable max entries (%s) falls back to 2,000', (_case, dedupMaxEntries) => {
+		expect(readSettings({ options: { dedupMaxEntries } }).limits.maxEntries).toBe(2_000);
 	});
 });
 
