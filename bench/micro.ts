@@ -23,7 +23,6 @@ import type { Sample } from './lib/timing';
 import { measure, measureOnce, sinkValue } from './lib/timing';
 import * as before from './proposals/signature.before';
 import * as proposedKeyCache from './proposals/signature.keycache';
-import { DeliveryStore as ProposedStore } from './proposals/deliveryStore.proposed';
 
 const quick = process.argv.includes('--quick') || process.env.BENCH_MICRO_QUICK === '1';
 const ROUNDS = quick ? 9 : 25;
@@ -247,13 +246,6 @@ function storeBench() {
 		// request is an older one of this very process, so everything in it is already known.
 		samples['absorb (stale own snapshot)'] = measureOnce('absorb (stale own snapshot)', repeat, () => {
 			const own = new DeliveryStore('raced000');
-			own.absorb(foreign, NOW, limits);
-			const stale = own.snapshot();
-			own.snapshot();
-			return () => own.absorb(stale, NOW, limits);
-		});
-		samples['absorb (stale own snapshot), proposed'] = measureOnce('absorb (stale own snapshot), proposed', repeat, () => {
-			const own = new ProposedStore('raced001');
 			own.absorb(foreign, NOW, limits);
 			const stale = own.snapshot();
 			own.snapshot();

@@ -5,6 +5,7 @@ import type { Route } from '../../nodes/VoisnapTrigger/events';
 import { ROUTES, parseEvent } from '../../nodes/VoisnapTrigger/events';
 import { buildItemJson } from '../../nodes/VoisnapTrigger/items';
 import { configuredOutputs } from '../../nodes/VoisnapTrigger/outputs';
+import type { WorkflowNodeJson } from '../harness';
 import { eventFixture } from '../support/signedDelivery';
 
 /**
@@ -14,16 +15,8 @@ import { eventFixture } from '../support/signedDelivery';
  * Importing and running it in a real n8n is an end-to-end matter; these checks need none.
  */
 
-interface WorkflowNode {
-	id: string;
-	name: string;
-	type: string;
-	typeVersion: number;
-	position: [number, number];
-	parameters: Record<string, unknown>;
-	webhookId?: string;
-	credentials?: Record<string, { id: string; name: string }>;
-}
+/** A node as the example stores it: the same shape the harness imports. */
+type WorkflowNode = WorkflowNodeJson;
 interface Connection {
 	node: string;
 	type: string;
