@@ -10,11 +10,11 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS } from '../nodes/VoisnapTrigger/constants';
-import { checkDelivery } from '../nodes/VoisnapTrigger/delivery';
-import type { StoreLimits, StoreSnapshot } from '../nodes/VoisnapTrigger/deliveryStore';
-import { DeliveryStore } from '../nodes/VoisnapTrigger/deliveryStore';
-import { verifySignature } from '../nodes/VoisnapTrigger/signature';
+import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS } from '../nodes/VoisnapTrigger/contract/constants';
+import { checkDelivery } from '../nodes/VoisnapTrigger/contract/delivery';
+import type { StoreLimits, StoreSnapshot } from '../nodes/VoisnapTrigger/contract/deliveryStore';
+import { DeliveryStore } from '../nodes/VoisnapTrigger/contract/deliveryStore';
+import { verifySignature } from '../nodes/VoisnapTrigger/contract/signature';
 import { signedDelivery } from '../test/support/signedDelivery';
 import { BENCH_SECRET, BODY_LABELS, bodies } from './lib/bodies';
 import { NaiveStore } from './lib/naiveStore';

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 
-import { DEFAULT_MAX_ENTRIES } from '../nodes/VoisnapTrigger/constants';
+import { DEFAULT_MAX_ENTRIES } from '../nodes/VoisnapTrigger/contract/constants';
 import type { N8nInstance as N8nInstanceType } from '../test/harness';
 import { N8nInstance, installN8n } from '../test/harness';
 import { eventFixture, nowSeconds, signedDelivery } from '../test/support/signedDelivery';

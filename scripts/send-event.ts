@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { VOISNAP_ANSWER_LIMIT_MS } from '../nodes/VoisnapTrigger/constants';
+import { VOISNAP_ANSWER_LIMIT_MS } from '../nodes/VoisnapTrigger/contract/constants';
 import type { StartInfo } from './lib/sendEvent';
 import {
 	START_FILE,

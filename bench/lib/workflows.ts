@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS } from '../../nodes/VoisnapTrigger/constants';
-import { DeliveryStore } from '../../nodes/VoisnapTrigger/deliveryStore';
+import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS } from '../../nodes/VoisnapTrigger/contract/constants';
+import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import type { WorkflowJson, WorkflowNodeJson } from '../../test/harness';
 import { VOISNAP_CREDENTIAL_ID, VOISNAP_CREDENTIAL_NAME, VOISNAP_CREDENTIAL_TYPE, newWorkflowId, voisnapWorkflow } from '../../test/harness';
 

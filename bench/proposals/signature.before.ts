@@ -6,8 +6,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-import { SIGNATURE_SCHEME } from '../../nodes/VoisnapTrigger/constants';
-import type { SignatureResult } from '../../nodes/VoisnapTrigger/signature';
+import { SIGNATURE_SCHEME } from '../../nodes/VoisnapTrigger/contract/constants';
+import type { SignatureResult } from '../../nodes/VoisnapTrigger/contract/signature';
 
 /** A SHA-256 digest is 32 bytes: 64 hex digits after the scheme. */
 const DIGEST_HEX_PATTERN = /^[0-9a-fA-F]{64}$/;

@@ -8,8 +8,8 @@
 import type { KeyObject } from 'node:crypto';
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 
-import type { SignatureResult } from '../../nodes/VoisnapTrigger/signature';
-import { parseSignatureHeader } from '../../nodes/VoisnapTrigger/signature';
+import type { SignatureResult } from '../../nodes/VoisnapTrigger/contract/signature';
+import { parseSignatureHeader } from '../../nodes/VoisnapTrigger/contract/signature';
 
 const MAX_KEYS = 8;
 const keys = new Map<string, KeyObject>();

@@ -11,18 +11,18 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { Verdict } from './delivery';
-import { checkDelivery } from './delivery';
-import { properties } from './description';
-import { staticDataGuard } from './duplicateGuard';
-import { ROUTES } from './events';
-import { selectsType } from './eventsFilter';
-import { buildItemJson } from './items';
-import { configuredOutputs } from './outputs';
-import type { VoisnapCredentials } from './secrets';
-import { secretProblem, usableSecrets } from './secrets';
-import type { TriggerParameters, TriggerSettings } from './settings';
-import { readSettings } from './settings';
+import type { Verdict } from './contract/delivery';
+import { checkDelivery } from './contract/delivery';
+import { properties } from './description/properties';
+import { staticDataGuard } from './n8n/staticDataGuard';
+import { ROUTES } from './contract/events';
+import { selectsType } from './contract/eventsFilter';
+import { buildItemJson } from './contract/items';
+import { configuredOutputs } from './description/outputs';
+import type { VoisnapCredentials } from './contract/secrets';
+import { secretProblem, usableSecrets } from './contract/secrets';
+import type { TriggerParameters, TriggerSettings } from './contract/settings';
+import { readSettings } from './contract/settings';
 
 const CREDENTIAL_CHECKED_LOCALLY =
 	'checked locally: Voisnap has no API to test a secret, so send a test event to be sure';

@@ -10,7 +10,7 @@
  * trigger, which is the harder test of deduplication, and runs ~5 times faster.
  */
 import type { SignedDelivery } from '../support/signedDelivery';
-import { deliveryKey } from '../../nodes/VoisnapTrigger/deliveryStore';
+import { deliveryKey } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { N8nInstance, voisnapWorkflow } from '../harness';
 import { eventFixture, eventFixtureNames, nowSeconds } from '../support/signedDelivery';
 import {

@@ -6,8 +6,8 @@ import {
 	DELIVERY_ID_HEADER,
 	SIGNATURE_HEADER,
 	TIMESTAMP_HEADER,
-} from '../../nodes/VoisnapTrigger/constants';
-import { sign } from '../../nodes/VoisnapTrigger/signature';
+} from '../../nodes/VoisnapTrigger/contract/constants';
+import { sign } from '../../nodes/VoisnapTrigger/contract/signature';
 
 /**
  * Builds deliveries exactly as Voisnap sends them, signed with the package's own `sign` (which

@@ -1,11 +1,11 @@
-import { REJECTIONS } from '../../nodes/VoisnapTrigger/answers';
-import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../nodes/VoisnapTrigger/constants';
-import type { DeliveryPolicy, DeliveryRequest, DuplicateGuard, Verdict } from '../../nodes/VoisnapTrigger/delivery';
-import { checkDelivery } from '../../nodes/VoisnapTrigger/delivery';
-import type { StoreLimits } from '../../nodes/VoisnapTrigger/deliveryStore';
-import { DeliveryStore } from '../../nodes/VoisnapTrigger/deliveryStore';
-import { ALL_EVENTS, selectsType } from '../../nodes/VoisnapTrigger/eventsFilter';
-import { sign } from '../../nodes/VoisnapTrigger/signature';
+import { REJECTIONS } from '../../nodes/VoisnapTrigger/contract/answers';
+import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../nodes/VoisnapTrigger/contract/constants';
+import type { DeliveryPolicy, DeliveryRequest, DuplicateGuard, Verdict } from '../../nodes/VoisnapTrigger/contract/delivery';
+import { checkDelivery } from '../../nodes/VoisnapTrigger/contract/delivery';
+import type { StoreLimits } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
+import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
+import { ALL_EVENTS, selectsType } from '../../nodes/VoisnapTrigger/contract/eventsFilter';
+import { sign } from '../../nodes/VoisnapTrigger/contract/signature';
 import published from '../fixtures/signature-vectors.json';
 import { eventFixture, signedDelivery } from '../support/signedDelivery';
 

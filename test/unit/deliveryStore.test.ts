@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 
-import { DEFAULT_MAX_ENTRIES } from '../../nodes/VoisnapTrigger/constants';
-import type { StoreLimits, StoreSnapshot } from '../../nodes/VoisnapTrigger/deliveryStore';
-import { DeliveryStore, deliveryKey, requestKey } from '../../nodes/VoisnapTrigger/deliveryStore';
-import { StoreRegistry } from '../../nodes/VoisnapTrigger/storeRegistry';
-import { KEY_LENGTH, TimedKeys } from '../../nodes/VoisnapTrigger/timedKeys';
+import { DEFAULT_MAX_ENTRIES } from '../../nodes/VoisnapTrigger/contract/constants';
+import type { StoreLimits, StoreSnapshot } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
+import { DeliveryStore, deliveryKey, requestKey } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
+import { StoreRegistry } from '../../nodes/VoisnapTrigger/contract/storeRegistry';
+import { KEY_LENGTH, TimedKeys } from '../../nodes/VoisnapTrigger/contract/timedKeys';
 
 const T = 1_764_201_600;
 const RECORD = 19;

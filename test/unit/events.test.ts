@@ -5,8 +5,8 @@ import {
 	isKnownEventType,
 	parseEvent,
 	routeOf,
-} from '../../nodes/VoisnapTrigger/events';
-import { configuredOutputs } from '../../nodes/VoisnapTrigger/outputs';
+} from '../../nodes/VoisnapTrigger/contract/events';
+import { configuredOutputs } from '../../nodes/VoisnapTrigger/description/outputs';
 import { eventFixture, eventFixtureNames } from '../support/signedDelivery';
 
 const json = (text: string) => Buffer.from(text, 'utf8');

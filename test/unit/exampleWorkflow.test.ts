@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Route } from '../../nodes/VoisnapTrigger/events';
-import { ROUTES, parseEvent } from '../../nodes/VoisnapTrigger/events';
-import { buildItemJson } from '../../nodes/VoisnapTrigger/items';
-import { configuredOutputs } from '../../nodes/VoisnapTrigger/outputs';
+import type { Route } from '../../nodes/VoisnapTrigger/contract/events';
+import { ROUTES, parseEvent } from '../../nodes/VoisnapTrigger/contract/events';
+import { buildItemJson } from '../../nodes/VoisnapTrigger/contract/items';
+import { configuredOutputs } from '../../nodes/VoisnapTrigger/description/outputs';
 import type { WorkflowNodeJson } from '../harness';
 import { eventFixture } from '../support/signedDelivery';
 

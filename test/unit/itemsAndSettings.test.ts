@@ -1,12 +1,12 @@
-import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER } from '../../nodes/VoisnapTrigger/constants';
-import type { RoutedEvent } from '../../nodes/VoisnapTrigger/events';
-import { ROUTES, parseEvent } from '../../nodes/VoisnapTrigger/events';
-import { ALL_EVENTS, selectsType } from '../../nodes/VoisnapTrigger/eventsFilter';
-import type { DeliveryMetadata } from '../../nodes/VoisnapTrigger/items';
-import { buildItemJson } from '../../nodes/VoisnapTrigger/items';
-import { configuredOutputs } from '../../nodes/VoisnapTrigger/outputs';
-import { secretProblem, usableSecrets } from '../../nodes/VoisnapTrigger/secrets';
-import { readSettings } from '../../nodes/VoisnapTrigger/settings';
+import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER } from '../../nodes/VoisnapTrigger/contract/constants';
+import type { RoutedEvent } from '../../nodes/VoisnapTrigger/contract/events';
+import { ROUTES, parseEvent } from '../../nodes/VoisnapTrigger/contract/events';
+import { ALL_EVENTS, selectsType } from '../../nodes/VoisnapTrigger/contract/eventsFilter';
+import type { DeliveryMetadata } from '../../nodes/VoisnapTrigger/contract/items';
+import { buildItemJson } from '../../nodes/VoisnapTrigger/contract/items';
+import { configuredOutputs } from '../../nodes/VoisnapTrigger/description/outputs';
+import { secretProblem, usableSecrets } from '../../nodes/VoisnapTrigger/contract/secrets';
+import { readSettings } from '../../nodes/VoisnapTrigger/contract/settings';
 import published from '../fixtures/signature-vectors.json';
 import { eventFixture, signedDelivery } from '../support/signedDelivery';
 

@@ -4,7 +4,7 @@ import type { ICredentialTestFunctions, INodeOutputConfiguration } from 'n8n-wor
 import { NodeHelpers } from 'n8n-workflow';
 
 import { VoisnapApi } from '../../credentials/VoisnapApi.credentials';
-import { ROUTES } from '../../nodes/VoisnapTrigger/events';
+import { ROUTES } from '../../nodes/VoisnapTrigger/contract/events';
 import { VoisnapTrigger } from '../../nodes/VoisnapTrigger/VoisnapTrigger.node';
 import {
 	eventFixture,

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 
-import { computeDigest, parseSignatureHeader, sign, verifySignature } from '../../nodes/VoisnapTrigger/signature';
+import { computeDigest, parseSignatureHeader, sign, verifySignature } from '../../nodes/VoisnapTrigger/contract/signature';
 import published from '../fixtures/signature-vectors.json';
 
 interface Vector {

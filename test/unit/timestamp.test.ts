@@ -1,5 +1,5 @@
-import { DEFAULT_TOLERANCE_SECONDS } from '../../nodes/VoisnapTrigger/constants';
-import { checkTimestamp } from '../../nodes/VoisnapTrigger/timestamp';
+import { DEFAULT_TOLERANCE_SECONDS } from '../../nodes/VoisnapTrigger/contract/constants';
+import { checkTimestamp } from '../../nodes/VoisnapTrigger/contract/timestamp';
 
 const NOW = 1_764_201_600;
 const TOLERANCE = DEFAULT_TOLERANCE_SECONDS;

@@ -5,9 +5,9 @@ import {
 	DEFAULT_RETENTION_HOURS,
 	DEFAULT_TOLERANCE_SECONDS,
 	SIGNATURE_HEADER,
-} from './constants';
-import { KNOWN_EVENT_TYPES } from './events';
-import { ALL_EVENTS } from './eventsFilter';
+} from '../contract/constants';
+import { KNOWN_EVENT_TYPES } from '../contract/events';
+import { ALL_EVENTS } from '../contract/eventsFilter';
 
 export const setupNotice: INodeProperties = {
 	displayName:

@@ -1,8 +1,8 @@
 import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 
-import type { DuplicateGuard } from './delivery';
-import type { StoreLimits } from './deliveryStore';
-import { processStores } from './storeRegistry';
+import type { DuplicateGuard } from '../contract/delivery';
+import type { StoreLimits } from '../contract/deliveryStore';
+import { processStores } from '../contract/storeRegistry';
 
 /**
  * The trigger's memory of accepted deliveries, kept in the workflow's global static data under
