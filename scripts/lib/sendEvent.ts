@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DELIVERY_ID_HEADER } from '../../nodes/VoisnapTrigger/constants';
-import { KNOWN_EVENT_TYPES } from '../../nodes/VoisnapTrigger/events';
+import { DELIVERY_ID_HEADER } from '../../nodes/VoisnapTrigger/contract/constants';
+import { KNOWN_EVENT_TYPES } from '../../nodes/VoisnapTrigger/contract/events';
 import type { SignedDelivery } from '../../test/support/signedDelivery';
 import { signedDelivery } from '../../test/support/signedDelivery';
 
@@ -18,17 +18,19 @@ export const ENV_SECRET = 'VOISNAP_WEBHOOK_SECRET';
 export const START_FILE = '.tmp/start.json';
 /** How old a `--stale` delivery is: twice the trigger's default tolerance of 300 s. */
 export const STALE_AGE_SECONDS = 600;
+/** The event sent when neither a <type> nor --fixture is given. */
+export const DEFAULT_EVENT_TYPE = 'SessionEnded';
 /** Names that pick the fixture of a type the trigger does not know (it goes to Other). */
 export const UNKNOWN_ALIASES = ['unknown', 'other'];
 
 export const USAGE = `Signs a Voisnap event as Voisnap would and POSTs it to the Voisnap Trigger.
 
-Usage: npm run send-event -- <type> [options]
+Usage: npm run send-event -- [<type>] [options]
        npm run send-event -- --fixture <file.json> [options]
 
 <type>  SessionStarted, SessionEnded, AnalysisCompleted, TransferInitiated, Error,
         or unknown (a type the trigger does not know: VoicemailDetected, routed to Other).
-        Case-insensitive; session-ended and session_ended work too.
+        Case-insensitive; session-ended and session_ended work too. Default: SessionEnded.
 
 Options:
   --url <url>           webhook URL     (default: $${ENV_URL}, else "webhookUrl" in ${START_FILE})
@@ -123,9 +125,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
 	if (options.type !== undefined && options.fixture !== undefined) {
 		throw new UsageError('Give either an event type or --fixture, not both');
 	}
-	if (options.type === undefined && options.fixture === undefined) {
-		throw new UsageError('Which event? Give a type (e.g. SessionEnded) or --fixture <file>');
-	}
+	// `npm run send-event -- --tamper` (a mode alone) is the natural first try: it sends the
+	// most common event rather than stopping to ask which.
+	if (options.type === undefined && options.fixture === undefined) options.type = DEFAULT_EVENT_TYPE;
 	const modes = MODES.filter((mode) => values[mode] === true);
 	if (modes.length > 1) {
 		throw new UsageError(`Choose one mode; got ${modes.map((mode) => `--${mode}`).join(' and ')}`);

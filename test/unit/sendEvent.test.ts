@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../nodes/VoisnapTrigger/constants';
-import { checkDelivery } from '../../nodes/VoisnapTrigger/delivery';
-import { DeliveryStore } from '../../nodes/VoisnapTrigger/deliveryStore';
-import { verifySignature } from '../../nodes/VoisnapTrigger/signature';
+import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../nodes/VoisnapTrigger/contract/constants';
+import { checkDelivery } from '../../nodes/VoisnapTrigger/contract/delivery';
+import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
+import { verifySignature } from '../../nodes/VoisnapTrigger/contract/signature';
 import type { Answer, CheckContext, Mode } from '../../scripts/lib/sendEvent';
 import {
 	ENV_SECRET,
@@ -73,6 +73,13 @@ describe('parseCliArgs', () => {
 		expect(parseCliArgs(['SessionStarted', flag]).mode).toBe(mode);
 	});
 
+	it.each([[[]], [['--tamper']], [['--stale']], [['--duplicate']]])(
+		'sends a SessionEnded when no type is given: %j',
+		(argv) => {
+			expect(parseCliArgs(argv).type).toBe('SessionEnded');
+		},
+	);
+
 	it('takes --fixture instead of a type', () => {
 		expect(parseCliArgs(['--fixture', 'some/file.json'])).toMatchObject({ fixture: 'some/file.json', type: undefined });
 	});
@@ -91,7 +98,6 @@ describe('parseCliArgs', () => {
 	});
 
 	it.each([
-		[[], /Which event/],
 		[['SessionEnded', '--fixture', 'x.json'], /either an event type or --fixture/],
 		[['SessionEnded', 'Error'], /One event type at a time/],
 		[['SessionEnded', '--stale', '--tamper'], /Choose one mode; got --stale and --tamper/],
@@ -614,7 +620,7 @@ describe('send-event against a local stand-in for the trigger', () => {
 	it('--help: usage, exit 0', async () => {
 		const result = await run(['--help']);
 		expect(result.status).toBe(0);
-		expect(result.out).toMatch(/^Signs a Voisnap event[\s\S]*npm run send-event -- <type>[\s\S]*--tamper/);
+		expect(result.out).toMatch(/^Signs a Voisnap event[\s\S]*npm run send-event -- \[<type>\][\s\S]*--tamper/);
 	});
 
 	it('the real command (tsx scripts/send-event.ts) round-trips too', async () => {
