@@ -70,11 +70,21 @@ export async function seedDatabase(install: N8nInstall, databasePath: string, cl
 	copyFileSync(template, databasePath);
 }
 
-/** `n8n import:credentials` (plain `data` is encrypted on import; an existing id is updated). */
+/**
+ * `n8n import:credentials` (plain `data` is encrypted on import; an existing id is updated).
+ * The file holds the secrets in plain text: it is readable by its owner only and removed as
+ * soon as n8n has imported it, whatever the outcome.
+ */
 export async function importCredentials(cli: N8nCli, userFolder: string, credentials: CredentialJson[]): Promise<void> {
-	const file = join(userFolder, `credentials-${Date.now()}.json`);
-	writeFileSync(file, JSON.stringify(credentials, null, 2));
-	const { stdout, stderr } = await cli(['import:credentials', `--input=${file}`]);
+	const file = join(userFolder, `credentials-${process.pid}-${Date.now()}.json`);
+	writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+	let output;
+	try {
+		output = await cli(['import:credentials', `--input=${file}`]);
+	} finally {
+		rmSync(file, { force: true });
+	}
+	const { stdout, stderr } = output;
 	if (!/Successfully imported/.test(stdout + stderr)) {
 		throw new Error(`n8n import:credentials imported nothing:\n${stdout}\n${stderr}`);
 	}
