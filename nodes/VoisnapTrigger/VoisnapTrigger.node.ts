@@ -3,88 +3,27 @@ import type {
 	ICredentialsDecrypted,
 	IDataObject,
 	INodeCredentialTestResult,
-	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
-import type { Verdict } from './contract/delivery';
 import { checkDelivery } from './contract/delivery';
-import { properties } from './description/properties';
-import { staticDataGuard } from './n8n/staticDataGuard';
-import { ROUTES } from './contract/events';
 import { selectsType } from './contract/eventsFilter';
 import { buildItemJson } from './contract/items';
-import { configuredOutputs } from './description/outputs';
 import type { VoisnapCredentials } from './contract/secrets';
-import { secretProblem, usableSecrets } from './contract/secrets';
-import type { TriggerParameters, TriggerSettings } from './contract/settings';
+import { secretProblem } from './contract/secrets';
+import type { TriggerParameters } from './contract/settings';
 import { readSettings } from './contract/settings';
+import { configuredOutputs, routeItem } from './description/outputs';
+import { properties } from './description/properties';
+import { loadSecrets } from './n8n/credentials';
+import { reportRejection } from './n8n/rejections';
+import { staticDataGuard } from './n8n/staticDataGuard';
 
 const CREDENTIAL_CHECKED_LOCALLY =
 	'checked locally: Voisnap has no API to test a secret, so send a test event to be sure';
-
-/** The secrets to verify with; none, with n8n's reason, when the credential is unusable. */
-async function loadSecrets(context: IWebhookFunctions): Promise<{ secrets: string[]; problem?: string }> {
-	try {
-		return { secrets: usableSecrets(await context.getCredentials<VoisnapCredentials>('voisnapApi')) };
-	} catch (error) {
-		// No credential selected, or one n8n cannot decrypt: answered as a misconfiguration.
-		return { secrets: [], problem: (error as Error).message };
-	}
-}
-
-function outputsFor(verdict: Extract<Verdict, { outcome: 'accepted' }>, settings: TriggerSettings, json: IDataObject): INodeExecutionData[][] {
-	const outputs: INodeExecutionData[][] = configuredOutputs({
-		routing: settings.singleOutput ? 'single' : 'byEventType',
-	}).map(() => []);
-	const index = settings.singleOutput ? 0 : ROUTES.indexOf(verdict.routed.route);
-	outputs[index].push({ json });
-	return outputs;
-}
-
-/**
- * n8n answers a failed test run with a 500 of its own, on a response the node has already
- * answered: that second answer would throw "headers already sent" inside n8n and reset the
- * sender's connection. The node's answer is the one the sender must get, so later ones are
- * dropped.
- */
-function keepFirstAnswer(response: ReturnType<IWebhookFunctions['getResponseObject']>): void {
-	const alreadyAnswered = () => response;
-	Object.assign(response, { status: alreadyAnswered, json: alreadyAnswered, send: alreadyAnswered });
-}
-
-/** Rejections are logged, and in test mode shown in the editor, never silently dropped. */
-function reportRejection(
-	context: IWebhookFunctions,
-	verdict: Extract<Verdict, { outcome: 'rejected' }>,
-	credentialProblem: string | undefined,
-): void {
-	const { reason, deliveryId, status } = verdict;
-	context.logger.warn(`Voisnap Trigger rejected a delivery (${reason})`, {
-		reason,
-		status,
-		deliveryId: deliveryId ?? null,
-		...(reason === 'no_signing_secret' && credentialProblem ? { credentialProblem } : {}),
-		workflowId: context.getWorkflow().id,
-		node: context.getNode().name,
-	});
-	if (context.getMode() === 'manual') {
-		// Without an execution n8n keeps listening and the editor waits; a failed test
-		// execution shows the user why instead. The answer above has already gone out.
-		keepFirstAnswer(context.getResponseObject());
-		throw new NodeOperationError(
-			context.getNode(),
-			`Delivery rejected with ${status}: ${verdict.body.error}`,
-			{
-				description: `Reason code: ${reason}. Delivery id: ${deliveryId ?? '(none)'}. See the README's "Error answers" table.`,
-			},
-		);
-	}
-}
 
 export class VoisnapTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -192,6 +131,9 @@ export class VoisnapTrigger implements INodeType {
 			delivery,
 			settings,
 		);
-		return { noWebhookResponse: true, workflowData: outputsFor(verdict, settings, json as IDataObject) };
+		return {
+			noWebhookResponse: true,
+			workflowData: routeItem({ json: json as IDataObject }, verdict.routed.route, settings.singleOutput),
+		};
 	}
 }

@@ -408,6 +408,29 @@ export class N8nInstance {
 		if (child) await stopGroup(child);
 	}
 
+	/**
+	 * Kills n8n and its task runner at once (`signal` to the whole process group, SIGKILL by
+	 * default: a crash, an out-of-memory kill), keeping the folder so that `start()`-like
+	 * `relaunch()` can bring it back on the same database.
+	 */
+	async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+		const child = this.child;
+		this.child = undefined;
+		this.rest = undefined;
+		if (!child?.pid) return;
+		const exited = new Promise<void>((resolve) => {
+			if (child.exitCode !== null || child.signalCode !== null) resolve();
+			else child.once('exit', () => resolve());
+		});
+		process.kill(-child.pid, signal);
+		await exited;
+	}
+
+	/** Starts n8n again on the same folder, database and ports after `kill()` or `halt()`. */
+	async relaunch(): Promise<void> {
+		await this.launch();
+	}
+
 	/** Stops n8n and n8n's process group, then removes the user folder (see `keepFolder`). */
 	async stop(): Promise<void> {
 		await this.halt();
