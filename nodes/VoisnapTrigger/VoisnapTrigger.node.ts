@@ -2,7 +2,9 @@ import type {
 	ICredentialTestFunctions,
 	ICredentialsDecrypted,
 	IDataObject,
+	IExecuteFunctions,
 	INodeCredentialTestResult,
+	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
@@ -16,11 +18,14 @@ import type { VoisnapCredentials } from './contract/secrets';
 import { secretProblem } from './contract/secrets';
 import type { TriggerParameters } from './contract/settings';
 import { readSettings } from './contract/settings';
-import { configuredOutputs, routeItem } from './description/outputs';
+import { IN_FLIGHT_WAIT_MS } from './contract/constants';
+import { configuredOutputs } from './description/outputs';
 import { properties } from './description/properties';
+import { acceptedResponse, answerPath, webhookAnswerFields } from './n8n/answerPath';
 import { loadSecrets } from './n8n/credentials';
+import { WebhookMemory } from './n8n/deliveryMemory';
+import { executionStep } from './n8n/executionStep';
 import { reportRejection } from './n8n/rejections';
-import { staticDataGuard } from './n8n/staticDataGuard';
 
 const CREDENTIAL_CHECKED_LOCALLY =
 	'checked locally: Voisnap has no API to test a secret, so send a test event to be sure';
@@ -39,7 +44,7 @@ export class VoisnapTrigger implements INodeType {
 		inputs: [],
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		credentials: [{ name: 'voisnapApi', required: true, testedBy: 'voisnapSigningSecret' }],
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		webhooks: [{ name: 'default', httpMethod: 'POST', path: 'webhook', ...webhookAnswerFields() }],
 		properties,
 	};
 
@@ -78,6 +83,10 @@ export class VoisnapTrigger implements INodeType {
 		},
 	};
 
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executionStep(this);
+	}
+
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const receivedAt = new Date();
 		const nowSeconds = Math.floor(receivedAt.getTime() / 1000);
@@ -90,34 +99,38 @@ export class VoisnapTrigger implements INodeType {
 			options: this.getNodeParameter('options', {}) as TriggerParameters['options'],
 		});
 		const { secrets, problem: credentialProblem } = await loadSecrets(this);
-		const testMode = this.getMode() === 'manual';
+		// Test deliveries are never remembered: n8n would not save them anyway.
+		const memory =
+			settings.deduplicate && this.getMode() !== 'manual'
+				? new WebhookMemory(this, settings.limits, nowSeconds, answerPath() !== 'atOnce')
+				: undefined;
 
 		const delivery = { headers: request.headers, body };
-		const verdict = checkDelivery(
-			delivery,
-			{
-				secrets,
-				toleranceSeconds: settings.toleranceSeconds,
-				requireDeliveryId: settings.deduplicate,
-				acceptsType: (type) => selectsType(settings.events, type),
-				// Test deliveries are never remembered: n8n would not save them anyway.
-				guard: settings.deduplicate && !testMode ? staticDataGuard(this, settings.limits, nowSeconds) : undefined,
-			},
-			nowSeconds,
-		);
-
-		// Answered here, before the run starts: n8n then saves static data (the dedup store),
-		// and Voisnap gets its answer in milliseconds whatever the workflow does.
-		this.getResponseObject().status(verdict.status).json(verdict.body);
-
-		if (verdict.outcome === 'rejected') {
-			reportRejection(this, verdict, credentialProblem);
-			return { noWebhookResponse: true };
+		const check = () =>
+			checkDelivery(
+				delivery,
+				{
+					secrets,
+					toleranceSeconds: settings.toleranceSeconds,
+					requireDeliveryId: settings.deduplicate,
+					acceptsType: (type) => selectsType(settings.events, type),
+					guard: memory,
+				},
+				nowSeconds,
+			);
+		let verdict = check();
+		if (verdict.outcome === 'retry_later' && verdict.reason === 'in_flight') {
+			// A retry while the first copy is being stored: its fate decides this answer.
+			await memory?.earlierCopySettled(IN_FLIGHT_WAIT_MS);
+			verdict = check();
 		}
+
 		if (verdict.outcome !== 'accepted') {
-			this.logger.debug(`Voisnap Trigger answered a ${verdict.outcome} delivery`, {
-				deliveryId: verdict.deliveryId ?? null,
-			});
+			const response = this.getResponseObject();
+			if (verdict.outcome === 'retry_later') response.setHeader('Retry-After', String(verdict.retryAfterSeconds));
+			response.status(verdict.status).json(verdict.body);
+			if (verdict.outcome === 'rejected') reportRejection(this, verdict, credentialProblem);
+			else this.logger.debug(`Voisnap Trigger answered a ${verdict.outcome} delivery`, { deliveryId: verdict.deliveryId ?? null });
 			return { noWebhookResponse: true };
 		}
 
@@ -131,9 +144,6 @@ export class VoisnapTrigger implements INodeType {
 			delivery,
 			settings,
 		);
-		return {
-			noWebhookResponse: true,
-			workflowData: routeItem({ json: json as IDataObject }, verdict.routed.route, settings.singleOutput),
-		};
+		return acceptedResponse(this, { json: json as IDataObject }, memory);
 	}
 }

@@ -13,6 +13,9 @@
  *                                             run: json items per output index, and errors
  *   {"op":"counts","workflowId"?:string}      {total, pending, byStatus}
  *   {"op":"staticData","workflowId":string}   the workflow's static data, parsed (or null)
+ *   {"op":"deliveries","workflowId":string}   [{id, status, deliveryIds}] per execution: the
+ *                                             delivery ids its data holds (in the trigger's
+ *                                             output, else in the items still waiting to run)
  *   {"op":"workflows"}                        [{id, name, active, activeVersionId}]
  *   {"op":"activate","ids":string[]}          what `n8n publish:workflow` (2.x) and
  *                                             `n8n update:workflow --active=true` (1.x) write
@@ -80,7 +83,41 @@ function describeData(text) {
 	};
 }
 
+/** Every `json.delivery.id` in a list of outputs (arrays of items). */
+function deliveryIdsIn(outputs) {
+	const ids = [];
+	for (const items of outputs || []) {
+		for (const item of items || []) {
+			const id = item && item.json && item.json.delivery && item.json.delivery.id;
+			if (typeof id === 'string') ids.push(id);
+		}
+	}
+	return ids;
+}
+
+/** Where a delivery's item is in an execution: the trigger's output once it ran, else the stack. */
+function deliveryIdsOf(text) {
+	if (text === null || text === undefined) return [];
+	const data = flatted.parse(text);
+	const ids = new Set();
+	for (const runs of Object.values((data.resultData && data.resultData.runData) || {})) {
+		for (const run of runs || []) for (const id of deliveryIdsIn(run && run.data && run.data.main)) ids.add(id);
+	}
+	for (const entry of (data.executionData && data.executionData.nodeExecutionStack) || []) {
+		for (const id of deliveryIdsIn(entry && entry.data && entry.data.main)) ids.add(id);
+	}
+	return [...ids];
+}
+
 const operations = {
+	async deliveries({ workflowId }) {
+		const rows = await all(
+			`SELECT e.id, e.status, d.data FROM execution_entity e LEFT JOIN execution_data d ON d.executionId = e.id
+			 WHERE e.workflowId = ? ORDER BY e.id`,
+			[workflowId],
+		);
+		return rows.map(({ id, status, data }) => ({ id: String(id), status, deliveryIds: deliveryIdsOf(data) }));
+	},
 	async executions({ workflowId }) {
 		const where = workflowId === undefined ? '' : 'WHERE e.workflowId = ?';
 		const rows = await all(

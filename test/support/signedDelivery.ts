@@ -75,6 +75,8 @@ export interface PostResult {
 	body: unknown;
 	text: string;
 	contentType: string | null;
+	/** The Retry-After header of a 503, if any. */
+	retryAfter: string | null;
 }
 
 /** POSTs a delivery and reads the whole answer. */
@@ -87,5 +89,11 @@ export async function postDelivery(url: string, delivery: SignedDelivery): Promi
 	} catch {
 		// Not JSON: keep the text, which is itself worth asserting on.
 	}
-	return { status: response.status, body, text, contentType: response.headers.get('content-type') };
+	return {
+		status: response.status,
+		body,
+		text,
+		contentType: response.headers.get('content-type'),
+		retryAfter: response.headers.get('retry-after'),
+	};
 }

@@ -3,6 +3,7 @@ import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../no
 import type { DeliveryPolicy, DeliveryRequest, DuplicateGuard, Verdict } from '../../nodes/VoisnapTrigger/contract/delivery';
 import { checkDelivery } from '../../nodes/VoisnapTrigger/contract/delivery';
 import type { StoreLimits } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
+import type { Claim } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { ALL_EVENTS, selectsType } from '../../nodes/VoisnapTrigger/contract/eventsFilter';
 import { sign } from '../../nodes/VoisnapTrigger/contract/signature';
@@ -22,20 +23,38 @@ const DUPLICATE = { received: true, duplicate: true };
 const IGNORED = { received: true, ignored: true };
 const INVALID_SIGNATURE = { error: 'Invalid signature' };
 
-/** A DuplicateGuard as the node builds one: a real DeliveryStore and a "database" snapshot. */
+/**
+ * A DuplicateGuard as the node builds one: a real DeliveryStore and a "database" snapshot. A
+ * claim is confirmed (n8n stored the execution) at once, unless `storing` holds it open.
+ */
 class StoreGuard implements DuplicateGuard {
 	// Each instance its own writer, as in n8n: a store skips only snapshots it wrote itself.
 	readonly store = new DeliveryStore();
 	saved: unknown = undefined;
 	now = NOW;
+	/** While true, claims stay open: n8n has not stored the execution yet. */
+	storing = false;
+	capacity = Infinity;
+	readonly open: Claim[] = [];
 
 	findDuplicate(deliveryId: string, digest: Buffer) {
 		this.store.absorb(this.saved, this.now, LIMITS);
-		return this.store.findDuplicate(deliveryId, digest);
+		return this.store.findDuplicate(deliveryId, digest) ?? (this.store.claimFor(deliveryId, digest) ? 'in_flight' : undefined);
 	}
 
-	remember(deliveryId: string, digest: Buffer) {
-		this.saved = JSON.parse(JSON.stringify(this.store.remember(deliveryId, digest, this.now, LIMITS)));
+	atCapacity() {
+		return this.store.claims >= this.capacity;
+	}
+
+	claim(deliveryId: string, digest: Buffer) {
+		const claim = this.store.claim(deliveryId, digest, this.now);
+		if (this.storing) this.open.push(claim);
+		else this.confirm(claim);
+	}
+
+	confirm(claim: Claim) {
+		this.store.confirm(claim, this.now, LIMITS);
+		this.saved = JSON.parse(JSON.stringify(this.store.snapshot()));
 	}
 }
 
@@ -132,11 +151,11 @@ describe('the answers table', () => {
 		});
 
 		it('a delivery id is not required while deduplication is off, and nothing is remembered', () => {
-			const guard = { findDuplicate: jest.fn(), remember: jest.fn() };
+			const guard = { findDuplicate: jest.fn(), atCapacity: jest.fn(() => false), claim: jest.fn() };
 			const verdict = answer(validRequest({ deliveryId: null }), policy({ requireDeliveryId: false, guard }));
 			expect(verdict).toMatchObject({ outcome: 'accepted', status: 200, body: ACCEPTED, deliveryId: undefined });
 			expect(guard.findDuplicate).not.toHaveBeenCalled();
-			expect(guard.remember).not.toHaveBeenCalled();
+			expect(guard.claim).not.toHaveBeenCalled();
 		});
 
 		it('without a guard (test mode) the same delivery is accepted every time', () => {
@@ -419,7 +438,7 @@ describe('the order of the checks: timestamp, signature, body, delivery id, dupl
 	});
 
 	it('the guard is asked only about genuine, well-formed deliveries with an id', () => {
-		const guard = { findDuplicate: jest.fn(() => undefined), remember: jest.fn() };
+		const guard = { findDuplicate: jest.fn(() => undefined), atCapacity: jest.fn(() => false), claim: jest.fn() };
 		const checkPolicy = policy({ guard });
 		answer(validRequest({ signature: null }), checkPolicy);
 		answer(validRequest({ timestamp: NOW - 3600 }), checkPolicy);
@@ -428,8 +447,63 @@ describe('the order of the checks: timestamp, signature, body, delivery id, dupl
 		expect(guard.findDuplicate).not.toHaveBeenCalled();
 		answer(validRequest(), checkPolicy);
 		expect(guard.findDuplicate).toHaveBeenCalledTimes(1);
-		expect(guard.remember).toHaveBeenCalledTimes(1);
-		expect(guard.remember).toHaveBeenCalledWith(DELIVERY_ID, Buffer.from(sign(SECRET, NOW, BODY).slice(7), 'hex'));
+		expect(guard.claim).toHaveBeenCalledTimes(1);
+		expect(guard.claim).toHaveBeenCalledWith(DELIVERY_ID, Buffer.from(sign(SECRET, NOW, BODY).slice(7), 'hex'));
+	});
+});
+
+describe('a delivery accepted but not yet stored by n8n', () => {
+	const RETRY = { error: 'An earlier copy of this delivery is still being stored; retry it' };
+
+	it('a retry while the first copy is being stored: 503 retry in 2 s, not duplicate, nothing claimed', () => {
+		const guard = new StoreGuard();
+		guard.storing = true;
+		expect(answer(validRequest(), policy({ guard })).outcome).toBe('accepted');
+		const retry = answer(validRequest({ timestamp: NOW + 1, signature: sign(SECRET, NOW + 1, BODY) }), policy({ guard }), NOW + 1);
+		expect(retry).toEqual({ outcome: 'retry_later', status: 503, body: RETRY, reason: 'in_flight', retryAfterSeconds: 2, deliveryId: DELIVERY_ID });
+		expect(guard.open).toHaveLength(1);
+	});
+
+	it('a replay of the very request being stored, under another id, is in flight too', () => {
+		const guard = new StoreGuard();
+		guard.storing = true;
+		answer(validRequest(), policy({ guard }));
+		expect(answer(validRequest({ deliveryId: 'dlv_other' }), policy({ guard })).outcome).toBe('retry_later');
+	});
+
+	it('once stored, the same retry is a duplicate', () => {
+		const guard = new StoreGuard();
+		guard.storing = true;
+		answer(validRequest(), policy({ guard }));
+		guard.confirm(guard.open[0]);
+		expect(summary(answer(validRequest(), policy({ guard })))).toEqual({ status: 200, body: DUPLICATE, outcome: 'duplicate' });
+	});
+
+	it('if it was not stored (claim released), the retry is accepted and runs', () => {
+		const guard = new StoreGuard();
+		guard.storing = true;
+		answer(validRequest(), policy({ guard }));
+		guard.store.release(guard.open[0]);
+		expect(answer(validRequest(), policy({ guard })).outcome).toBe('accepted');
+	});
+
+	it('at capacity, a new genuine delivery is answered 503 retry in 5 s and not claimed', () => {
+		const guard = new StoreGuard();
+		guard.storing = true;
+		guard.capacity = 1;
+		answer(validRequest(), policy({ guard }));
+		const next = answer(validRequest({ deliveryId: 'dlv_next', body: eventFixture('Error'), signature: sign(SECRET, NOW, eventFixture('Error')) }), policy({ guard }));
+		expect(next).toMatchObject({ outcome: 'retry_later', status: 503, reason: 'overloaded', retryAfterSeconds: 5, body: { error: 'Too many deliveries are waiting to be stored; retry later' } });
+		expect(guard.store.claims).toBe(1);
+	});
+
+	it('at capacity, duplicates and ignored events are still answered as such', () => {
+		const guard = new StoreGuard();
+		answer(validRequest(), policy({ guard }));
+		guard.capacity = 0;
+		expect(answer(validRequest(), policy({ guard })).outcome).toBe('duplicate');
+		const other = eventFixture('AnalysisCompleted');
+		expect(answer(validRequest({ deliveryId: 'dlv_x', body: other, signature: sign(SECRET, NOW, other) }), policy({ guard, events: ['Error'] })).outcome).toBe('ignored');
 	});
 });
 

@@ -427,7 +427,8 @@ async function startFakeTrigger(secret: string) {
 							store.absorb(undefined, now, limits);
 							return store.findDuplicate(id, digest);
 						},
-						remember: (id, digest) => void store.remember(id, digest, now, limits),
+						atCapacity: () => false,
+						claim: (id, digest) => void store.remember(id, digest, now, limits),
 					},
 				},
 				now,

@@ -45,3 +45,18 @@ export const REJECTIONS: Record<RejectionReason, { status: 400 | 401 | 500; mess
 export const ACCEPTED_BODY = { received: true } as const;
 export const DUPLICATE_BODY = { received: true, duplicate: true } as const;
 export const IGNORED_BODY = { received: true, ignored: true } as const;
+
+/** Why a genuine delivery is turned away for now: Voisnap retries a 503, as it should here. */
+export type RetryReason = 'in_flight' | 'overloaded';
+
+/** Answered 503 with `Retry-After`: nothing was started, nothing is remembered. */
+export const RETRY_LATER: Record<RetryReason, { message: string; retryAfterSeconds: number }> = {
+	in_flight: {
+		message: 'An earlier copy of this delivery is still being stored; retry it',
+		retryAfterSeconds: 2,
+	},
+	overloaded: {
+		message: 'Too many deliveries are waiting to be stored; retry later',
+		retryAfterSeconds: 5,
+	},
+};

@@ -29,3 +29,9 @@ export const DEFAULT_MAX_ENTRIES = 2_000;
 
 /** Voisnap gives up on an answer after 5 s; every check here is synchronous and cheap. */
 export const VOISNAP_ANSWER_LIMIT_MS = 5_000;
+
+/**
+ * How long a retry that arrives while an earlier copy is being stored waits for it, before it
+ * is answered 503 (retry): well within Voisnap's 5 s, so that it usually gets "duplicate".
+ */
+export const IN_FLIGHT_WAIT_MS = 3_000;

@@ -1,5 +1,5 @@
-import type { RejectionReason } from './answers';
-import { ACCEPTED_BODY, DUPLICATE_BODY, IGNORED_BODY, REJECTIONS } from './answers';
+import type { RejectionReason, RetryReason } from './answers';
+import { ACCEPTED_BODY, DUPLICATE_BODY, IGNORED_BODY, REJECTIONS, RETRY_LATER } from './answers';
 import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './constants';
 import type { DuplicateKind } from './deliveryStore';
 import type { RoutedEvent } from './events';
@@ -15,8 +15,15 @@ export interface DeliveryRequest {
 
 /** Remembers accepted deliveries; absent when deduplication is off or in test mode. */
 export interface DuplicateGuard {
-	findDuplicate(deliveryId: string, digest: Buffer): DuplicateKind | undefined;
-	remember(deliveryId: string, digest: Buffer): void;
+	/**
+	 * A remembered delivery (its id or its signed request), or `in_flight` when an earlier copy
+	 * was accepted but n8n does not hold its execution yet.
+	 */
+	findDuplicate(deliveryId: string, digest: Buffer): DuplicateKind | 'in_flight' | undefined;
+	/** Whether as many deliveries as this trigger may hold are already waiting to be stored. */
+	atCapacity(): boolean;
+	/** Holds an accepted delivery until n8n has stored it. */
+	claim(deliveryId: string, digest: Buffer): void;
 }
 
 export interface DeliveryPolicy {
@@ -40,11 +47,17 @@ export type Verdict =
 	| (Answer<200, typeof ACCEPTED_BODY> & { outcome: 'accepted'; routed: RoutedEvent; timestamp: number })
 	| (Answer<200, typeof DUPLICATE_BODY> & { outcome: 'duplicate'; duplicate: DuplicateKind })
 	| (Answer<200, typeof IGNORED_BODY> & { outcome: 'ignored'; type: string })
+	| (Answer<503, { error: string }> & { outcome: 'retry_later'; reason: RetryReason; retryAfterSeconds: number })
 	| (Answer<400 | 401 | 500, { error: string }> & { outcome: 'rejected'; reason: RejectionReason });
 
 function header(request: DeliveryRequest, name: string): string | undefined {
 	const value = request.headers[name];
 	return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function retryLater(reason: RetryReason, deliveryId: string | undefined): Verdict {
+	const { message, retryAfterSeconds } = RETRY_LATER[reason];
+	return { outcome: 'retry_later', status: 503, body: { error: message }, reason, retryAfterSeconds, deliveryId };
 }
 
 function reject(reason: RejectionReason, deliveryId: string | undefined): Verdict {
@@ -54,7 +67,8 @@ function reject(reason: RejectionReason, deliveryId: string | undefined): Verdic
 
 /**
  * Decides what to answer a delivery, in the contract's order: timestamp, signature, body,
- * delivery id, duplicate, event filter. Pure and synchronous, with the clock passed in, so that
+ * delivery id, duplicate, event filter; then, for a delivery to accept, whether this trigger
+ * can take one more while earlier ones wait to be stored. Pure and synchronous, with the clock passed in, so that
  * check-and-remember cannot interleave with another delivery in the same process.
  */
 export function checkDelivery(request: DeliveryRequest, policy: DeliveryPolicy, nowSeconds: number): Verdict {
@@ -83,6 +97,7 @@ export function checkDelivery(request: DeliveryRequest, policy: DeliveryPolicy, 
 	const { guard } = policy;
 	if (guard && deliveryId !== undefined) {
 		const duplicate = guard.findDuplicate(deliveryId, signature.digest);
+		if (duplicate === 'in_flight') return retryLater('in_flight', deliveryId);
 		if (duplicate) return { outcome: 'duplicate', status: 200, body: DUPLICATE_BODY, duplicate, deliveryId };
 	}
 
@@ -91,7 +106,10 @@ export function checkDelivery(request: DeliveryRequest, policy: DeliveryPolicy, 
 		return { outcome: 'ignored', status: 200, body: IGNORED_BODY, type, deliveryId };
 	}
 
-	if (guard && deliveryId !== undefined) guard.remember(deliveryId, signature.digest);
+	if (guard && deliveryId !== undefined) {
+		if (guard.atCapacity()) return retryLater('overloaded', deliveryId);
+		guard.claim(deliveryId, signature.digest);
+	}
 	return {
 		outcome: 'accepted',
 		status: 200,

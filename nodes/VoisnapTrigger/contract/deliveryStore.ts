@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-import { KEY_LENGTH, TimedKeys } from './timedKeys';
+import { KEY_LENGTH, TimedKeys, encodeRecord } from './timedKeys';
 
 /** How long and how much the store remembers. */
 export interface StoreLimits {
@@ -25,6 +25,20 @@ export interface StoreSnapshot {
 }
 
 export type DuplicateKind = 'delivery_id' | 'replay';
+
+/**
+ * A delivery accepted but not yet known to be stored by n8n: its id and request are held apart
+ * from the remembered ones until it is confirmed (n8n holds its execution) or released (it was
+ * not stored, so a retry must run). Only remembered deliveries make a retry a duplicate.
+ */
+export interface Claim {
+	readonly deliveryKey: string;
+	readonly requestKey: string;
+	readonly seconds: number;
+}
+
+/** Claims never settled (an answer n8n never finished) are dropped after this long. */
+const STALE_CLAIM_SECONDS = 15 * 60;
 
 /** Bytes of hash kept per key: 72 bits make a collision among 100,000 ids a 1-in-10^12 event. */
 const KEY_BYTES = (KEY_LENGTH / 4) * 3;
@@ -57,6 +71,9 @@ function isSnapshot(value: unknown): value is StoreSnapshot {
 export class DeliveryStore {
 	private readonly deliveries = new TimedKeys();
 	private readonly requests = new TimedKeys();
+	/** Claims by delivery key and by request key (the same objects). */
+	private readonly claimedDeliveries = new Map<string, Claim>();
+	private readonly claimedRequests = new Map<string, Claim>();
 	private writes = 0;
 	/** The last snapshot this store wrote or merged: nothing in it is new to this store. */
 	private lastSeen: string | undefined;
@@ -67,8 +84,29 @@ export class DeliveryStore {
 	 */
 	constructor(private readonly writer: string = randomUUID().slice(0, 8)) {}
 
+	/** Remembered delivery ids (claims not included). */
 	get size(): number {
 		return this.deliveries.size;
+	}
+
+	/** Names this store's snapshots (`<writer>:<sequence>`): unique per store instance. */
+	get writerId(): string {
+		return this.writer;
+	}
+
+	/** Whether this delivery id is remembered (its claim confirmed, here or in a loaded snapshot). */
+	remembers(deliveryId: string): boolean {
+		return this.deliveries.has(deliveryKey(deliveryId));
+	}
+
+	/** The claim of a delivery accepted in this process and not yet settled. */
+	claimOf(deliveryId: string): Claim | undefined {
+		return this.claimedDeliveries.get(deliveryKey(deliveryId));
+	}
+
+	/** Deliveries accepted and not yet confirmed or released. */
+	get claims(): number {
+		return this.claimedDeliveries.size;
 	}
 
 	/**
@@ -92,22 +130,67 @@ export class DeliveryStore {
 		return undefined;
 	}
 
-	/** Records an accepted delivery, prunes, and returns the snapshot to save. */
-	remember(deliveryId: string, digest: Buffer, nowSeconds: number, limits: StoreLimits): StoreSnapshot {
-		this.deliveries.add(deliveryKey(deliveryId), nowSeconds);
-		this.requests.add(requestKey(digest), nowSeconds);
+	/** The claim a delivery with this id, or this very signed request, is waiting on, if any. */
+	claimFor(deliveryId: string, digest: Buffer): Claim | undefined {
+		return this.claimedDeliveries.get(deliveryKey(deliveryId)) ?? this.claimedRequests.get(requestKey(digest));
+	}
+
+	/** Holds an accepted delivery until n8n has stored it (see Claim). */
+	claim(deliveryId: string, digest: Buffer, nowSeconds: number): Claim {
+		const claim: Claim = { deliveryKey: deliveryKey(deliveryId), requestKey: requestKey(digest), seconds: nowSeconds };
+		this.claimedDeliveries.set(claim.deliveryKey, claim);
+		this.claimedRequests.set(claim.requestKey, claim);
+		return claim;
+	}
+
+	/** n8n holds the claimed delivery's execution: from now on a retry of it is a duplicate. */
+	confirm(claim: Claim, nowSeconds: number, limits: StoreLimits): void {
+		this.dropClaim(claim);
+		this.deliveries.add(claim.deliveryKey, claim.seconds);
+		this.requests.add(claim.requestKey, claim.seconds);
 		this.prune(nowSeconds, limits);
+	}
+
+	/** The claimed delivery was not stored: a retry of it must run. */
+	release(claim: Claim): void {
+		this.dropClaim(claim);
+	}
+
+	/** Records an accepted delivery at once, prunes, and returns the snapshot to save. */
+	remember(deliveryId: string, digest: Buffer, nowSeconds: number, limits: StoreLimits): StoreSnapshot {
+		this.confirm(this.claim(deliveryId, digest, nowSeconds), nowSeconds, limits);
 		return this.snapshot();
 	}
 
 	prune(nowSeconds: number, limits: StoreLimits): void {
 		this.deliveries.prune(nowSeconds - limits.retentionSeconds, limits.maxEntries);
 		this.requests.prune(nowSeconds - limits.replayWindowSeconds, limits.maxEntries);
+		for (const claim of this.claimedDeliveries.values()) {
+			if (claim.seconds >= nowSeconds - STALE_CLAIM_SECONDS) break;
+			this.dropClaim(claim);
+		}
 	}
 
-	snapshot(): StoreSnapshot {
+	/**
+	 * What to save: the remembered deliveries, plus `own` when given, the claim of the delivery
+	 * whose save this is. That save happens only once n8n holds the delivery's execution, so the
+	 * database never remembers a delivery n8n does not hold; other claims are left out for that
+	 * reason.
+	 */
+	snapshot(own?: Claim): StoreSnapshot {
 		const w = `${this.writer}:${++this.writes}`;
 		this.lastSeen = w;
-		return { v: 1, w, d: this.deliveries.encode(), r: this.requests.encode() };
+		const pending = own && !this.deliveries.has(own.deliveryKey);
+		return {
+			v: 1,
+			w,
+			d: this.deliveries.encode() + (pending ? encodeRecord(own.deliveryKey, own.seconds) : ''),
+			r: this.requests.encode() + (pending && !this.requests.has(own.requestKey) ? encodeRecord(own.requestKey, own.seconds) : ''),
+		};
+	}
+
+	private dropClaim(claim: Claim): void {
+		if (this.claimedDeliveries.get(claim.deliveryKey) === claim) this.claimedDeliveries.delete(claim.deliveryKey);
+		if (this.claimedRequests.get(claim.requestKey) === claim) this.claimedRequests.delete(claim.requestKey);
 	}
 }

@@ -10,6 +10,11 @@ export class StoreRegistry {
 
 	constructor(private readonly maxStores = 1_000) {}
 
+	/** The store of `scope` if this process has one (it accepted a delivery for it). */
+	existingStore(scope: string): DeliveryStore | undefined {
+		return this.stores.get(scope);
+	}
+
 	storeFor(scope: string): DeliveryStore {
 		let store = this.stores.get(scope);
 		if (store) {

@@ -14,7 +14,8 @@ const RECORD_LENGTH = KEY_LENGTH + TIME_LENGTH;
  */
 const RECORD_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${KEY_LENGTH}}[0-9a-z]{${TIME_LENGTH}}$`);
 
-function encodeRecord(key: string, seconds: number): string {
+/** One record of the encoding. */
+export function encodeRecord(key: string, seconds: number): string {
 	return key + seconds.toString(36).padStart(TIME_LENGTH, '0');
 }
 

@@ -1,7 +1,6 @@
 import type { INodeExecutionData, INodeOutputConfiguration, INodeParameters } from 'n8n-workflow';
 
-import type { Route } from '../contract/events';
-import { ROUTES } from '../contract/events';
+import { ROUTES, routeOf } from '../contract/events';
 
 /**
  * The trigger's outputs for its parameters. n8n evaluates this function's source text as the
@@ -16,9 +15,16 @@ export function configuredOutputs(parameters: INodeParameters): INodeOutputConfi
 	);
 }
 
-/** The trigger's output data: the one item on its route's output (or on the single output). */
-export function routeItem(item: INodeExecutionData, route: Route, singleOutput: boolean): INodeExecutionData[][] {
+/**
+ * The trigger's output data: each item on its event type's output (or all on the single output).
+ * An item without a string `type` (pinned by hand, say) goes to Other.
+ */
+export function routeItems(items: readonly INodeExecutionData[], singleOutput: boolean): INodeExecutionData[][] {
 	const outputs: INodeExecutionData[][] = configuredOutputs({ routing: singleOutput ? 'single' : 'byEventType' }).map(() => []);
-	outputs[singleOutput ? 0 : ROUTES.indexOf(route)].push(item);
+	items.forEach((item, index) => {
+		const type = item.json.type;
+		const output = singleOutput ? 0 : ROUTES.indexOf(routeOf(typeof type === 'string' ? type : ''));
+		outputs[output].push({ ...item, pairedItem: { item: index } });
+	});
 	return outputs;
 }

@@ -1,7 +1,10 @@
-import { WebhookContext } from 'n8n-core';
+import { EventEmitter } from 'node:events';
+
+import { ExecuteContext, WebhookContext } from 'n8n-core';
 import type {
 	IDataObject,
 	INode,
+	INodeExecutionData,
 	INodeParameters,
 	INodeType,
 	INodeTypes,
@@ -10,7 +13,7 @@ import type {
 	IWorkflowExecuteAdditionalData,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
-import { Workflow } from 'n8n-workflow';
+import { Workflow, createRunExecutionData } from 'n8n-workflow';
 
 import { VoisnapTrigger } from '../../../nodes/VoisnapTrigger/VoisnapTrigger.node';
 import type { SignedDelivery } from '../../support/signedDelivery';
@@ -56,20 +59,45 @@ export interface LoggedLine {
 	meta: unknown;
 }
 
-/** What a client of the webhook would have received. */
-export class RecordedResponse {
-	statusCode: number | undefined;
+/**
+ * What a client of the webhook would have received. An event emitter like Node's response:
+ * `finish` once an answer is written, then `close`.
+ */
+export class RecordedResponse extends EventEmitter {
+	statusCode = 200;
 	body: unknown;
 	sends = 0;
+	headers: Record<string, string> = {};
+	headersSent = false;
 
 	status(code: number): this {
 		this.statusCode = code;
 		return this;
 	}
 
+	setHeader(name: string, value: string): this {
+		this.headers[name.toLowerCase()] = value;
+		return this;
+	}
+
 	json(body: unknown): this {
 		this.body = body;
+		return this.finish();
+	}
+
+	/** What n8n's relay of a Respond-to-Webhook answer with a Buffer body does. */
+	end(bytes?: Buffer): this {
+		if (bytes) this.body = JSON.parse(bytes.toString('utf8'));
+		return this.finish();
+	}
+
+	private finish(): this {
 		this.sends++;
+		if (!this.headersSent) {
+			this.headersSent = true;
+			this.emit('finish');
+			this.emit('close');
+		}
 		return this;
 	}
 }
@@ -93,22 +121,56 @@ export interface RunOutcome {
 	/** The response object n8n would use afterwards, e.g. for an answer of its own. */
 	response: RecordedResponse;
 	result?: IWebhookResponseData;
+	/** What the trigger's execution step emitted, per output (when n8n started an execution). */
+	outputs?: INodeExecutionData[][];
 	error?: Error;
 	logs: LoggedLine[];
-	/** Whether n8n's save check would write static data after this delivery. */
+	/** Whether n8n's save check after the webhook found static data changed (and saved it). */
 	staticDataChanged: boolean;
+	/** In the order n8n did them: `insert` (the execution row), `save` (static data), `answer`. */
+	steps: string[];
+	/** Whether n8n's end-of-run check found the run's own static data changed (and saved it). */
+	runStaticDataChanged?: boolean;
 }
 
-/** One workflow holding one Voisnap Trigger; deliveries run against it one by one or at once. */
+/** Variations on what happens around the delivery. */
+export interface DeliveryCircumstances {
+	/** n8n fails to start the execution (answers 500, stores nothing). */
+	failBeforeInsert?: boolean;
+	/** A later node of the workflow writes workflow static data (a Code node counting runs). */
+	laterNodeWritesStaticData?: boolean;
+	/** The execution runs in another process (a queue-mode worker), with a fresh module state. */
+	executionInAnotherProcess?: boolean;
+	/** n8n answers with its own body instead of reading webhookResponse. */
+	ignoresWebhookResponse?: boolean;
+}
+
+/** How n8n handles what `webhook()` returns, per shared/n8n-answer-and-static-data.md. */
+export type N8nBehaviour =
+	/** 2.41.1: run() inserts the execution, then reads webhookResponse, saves static data, answers. */
+	| 'answersAfterStoring'
+	/** 1.123.81 with a responseNode webhook: the execution's sendResponse answers, then the save. */
+	| 'relaysExecutionAnswer'
+	/** An n8n that reads webhookResponse at once, before storing anything. */
+	| 'answersFirst';
+
+/**
+ * One workflow holding one Voisnap Trigger. Each delivery loads static data from `database`
+ * (what n8n last saved) as n8n does for every request, and n8n's saves write it back.
+ */
 export class TriggerWorkflow {
-	readonly workflow: Workflow;
 	readonly node: INode;
+	/** The workflow's static data as the database holds it. */
+	database: IDataObject;
 	private readonly credential: IDataObject | null;
 	private readonly nodeType: INodeType;
+	private readonly workflowId: string;
 
 	constructor(setup: WorkflowSetup = {}) {
 		this.nodeType = setup.nodeType ?? sharedNodeType;
 		this.credential = setup.credential === undefined ? { signingSecret: 'whsec_test' } : setup.credential;
+		this.workflowId = setup.workflowId ?? 'wf-1';
+		this.database = copy(setup.staticData ?? {});
 		this.node = {
 			id: 'node-1',
 			name: setup.nodeName ?? 'Voisnap Trigger',
@@ -119,26 +181,48 @@ export class TriggerWorkflow {
 			parameters: (setup.parameters ?? {}) as INodeParameters,
 			credentials: this.credential === null ? undefined : { voisnapApi: { id: 'cred-1', name: 'Voisnap' } },
 		};
-		this.workflow = new Workflow({
-			id: setup.workflowId ?? 'wf-1',
+	}
+
+	/** A Workflow as n8n builds one, with static data loaded from the database. */
+	load(): Workflow {
+		return new Workflow({
+			id: this.workflowId,
 			name: 'Voisnap test',
 			nodes: [this.node],
 			connections: {},
 			active: true,
 			nodeTypes: nodeTypesOf(this.nodeType),
-			// As n8n loads it: a copy of what the database holds.
-			staticData: setup.staticData && (JSON.parse(JSON.stringify(setup.staticData)) as IDataObject),
+			staticData: copy(this.database),
 		});
 	}
 
-	/** The static data as n8n would store it (plain JSON). */
-	storedStaticData(): IDataObject {
-		return JSON.parse(JSON.stringify(this.workflow.staticData)) as IDataObject;
+	get workflow(): Workflow {
+		return this.load();
 	}
 
-	async deliver(delivery: SignedDelivery, mode: WorkflowExecuteMode = 'webhook'): Promise<RunOutcome> {
+	/** The static data as n8n stored it (plain JSON). */
+	storedStaticData(): IDataObject {
+		return copy(this.database);
+	}
+
+	/** n8n's save check (workflow-static-data.service): writes static data only if marked changed. */
+	private saveIfChanged(workflow: Workflow): boolean {
+		const changed = (workflow.staticData as IDataObject).__dataChanged === true;
+		if (changed) this.database = copy(workflow.staticData as IDataObject);
+		return changed;
+	}
+
+	async deliver(
+		delivery: SignedDelivery,
+		mode: WorkflowExecuteMode = 'webhook',
+		behaviour: N8nBehaviour = 'answersAfterStoring',
+		circumstances: DeliveryCircumstances = {},
+	): Promise<RunOutcome> {
+		const workflow = this.load();
 		const response = new RecordedResponse();
 		const logs: LoggedLine[] = [];
+		const steps: string[] = [];
+		response.once('finish', () => steps.push('answer'));
 		const request = {
 			method: 'POST',
 			headers: delivery.headers,
@@ -148,8 +232,119 @@ export class TriggerWorkflow {
 			query: {},
 			readRawBody: async () => undefined,
 		};
+		const additionalData = this.additionalData(request, response);
+		const webhookData = {
+			httpMethod: 'POST',
+			node: this.node.name,
+			path: 'webhook',
+			webhookDescription: this.nodeType.description.webhooks![0],
+			workflowId: this.workflowId,
+			isTest: mode === 'manual',
+		} as unknown as IWebhookData;
+		const context = new WebhookContext(workflow, this.node, additionalData, mode, webhookData, [], null);
+		recordLogsOf(context, logs);
+		let result: IWebhookResponseData | undefined;
+		let error: Error | undefined;
+		try {
+			result = await (this.nodeType.webhook as (this: WebhookContext) => Promise<IWebhookResponseData>).call(context);
+		} catch (caught) {
+			error = caught as Error;
+		}
+		const outcome: RunOutcome = { status: undefined, body: undefined, sends: 0, response, result, error, logs, staticDataChanged: false, steps };
+		if (result && (result.noWebhookResponse || !result.workflowData)) {
+			outcome.staticDataChanged = this.saveIfChanged(workflow);
+		} else if (result?.workflowData) {
+			await this.startExecution(workflow, result, response, mode, behaviour, outcome, circumstances);
+		}
+		return Object.assign(outcome, { status: response.sends > 0 ? response.statusCode : undefined, body: response.body, sends: response.sends });
+	}
+
+	/** What n8n does after a webhook() that hands it workflow data, in the order of `behaviour`. */
+	private async startExecution(
+		workflow: Workflow,
+		result: IWebhookResponseData,
+		response: RecordedResponse,
+		mode: WorkflowExecuteMode,
+		behaviour: N8nBehaviour,
+		outcome: RunOutcome,
+		circumstances: DeliveryCircumstances,
+	): Promise<void> {
+		// extractWebhookOnReceivedResponse: reads webhookResponse twice, then the save, then res.json.
+		const answerFromResult = () => {
+			const body =
+				!circumstances.ignoresWebhookResponse && result.webhookResponse !== undefined
+					? result.webhookResponse
+					: { message: 'Workflow was started' };
+			outcome.staticDataChanged = this.saveIfChanged(workflow);
+			outcome.steps.push('save');
+			response.status(200).json(body);
+		};
+		if (behaviour === 'answersFirst') answerFromResult();
+		if (behaviour === 'answersAfterStoring') {
+			// WorkflowRunner.run wraps the same static data again, which clears its changed flag.
+			(workflow.staticData as IDataObject).__dataChanged = false;
+		}
+		// The execution's run loads static data from the database (2.x before, 1.x after the insert).
+		const runWorkflow = this.load();
+		await new Promise((resolve) => setTimeout(resolve, 2));
+		if (circumstances.failBeforeInsert) {
+			response.status(500).json({ message: 'Error in workflow' });
+			return;
+		}
+		outcome.steps.push('insert');
+		if (behaviour === 'answersAfterStoring') answerFromResult();
+		const nodeType = circumstances.executionInAnotherProcess ? nodeTypeOfNewProcess() : this.nodeType;
+		outcome.outputs = await this.execute(nodeType, runWorkflow, result.workflowData![0], response, mode, () => {
+			outcome.staticDataChanged = this.saveIfChanged(workflow);
+			outcome.steps.push('save');
+		});
+		if (circumstances.laterNodeWritesStaticData) {
+			const global = runWorkflow.getStaticData('global');
+			global.codeRuns = ((global.codeRuns as number | undefined) ?? 0) + 1;
+		}
+		// The end of the run: n8n saves the run's static data if the run changed it.
+		outcome.runStaticDataChanged = this.saveIfChanged(runWorkflow);
+	}
+
+	/** The trigger's execute() through n8n-core's ExecuteContext, as the execution's first step. */
+	private async execute(
+		nodeType: INodeType,
+		runWorkflow: Workflow,
+		items: INodeExecutionData[],
+		response: RecordedResponse,
+		mode: WorkflowExecuteMode,
+		afterRelayedAnswer: () => void,
+	): Promise<INodeExecutionData[][]> {
+		const additionalData = this.additionalData(undefined, undefined);
+		// What n8n's setupResponseNodePromise does with a Buffer body: end the response, then save.
+		(additionalData as unknown as { hooks: unknown }).hooks = {
+			runHook: async (name: string, [answer]: [{ body: Buffer; statusCode: number }]) => {
+				if (name !== 'sendResponse') return;
+				response.status(answer.statusCode).end(answer.body);
+				afterRelayedAnswer();
+			},
+			addHandler: () => undefined,
+		};
+		const inputData = { main: [items] };
+		const context = new ExecuteContext(
+			runWorkflow,
+			this.node,
+			additionalData,
+			mode,
+			createRunExecutionData(),
+			0,
+			items,
+			inputData,
+			{ node: this.node, data: inputData, source: null },
+			[],
+		);
+		recordLogsOf(context, []);
+		return (await (nodeType.execute as (this: ExecuteContext) => Promise<INodeExecutionData[][]>).call(context)) ?? [];
+	}
+
+	private additionalData(request: unknown, response: RecordedResponse | undefined): IWorkflowExecuteAdditionalData {
 		const credential = this.credential;
-		const additionalData = {
+		return {
 			httpRequest: request,
 			httpResponse: response,
 			credentialsHelper: {
@@ -162,44 +357,24 @@ export class TriggerWorkflow {
 			restApiUrl: 'http://localhost/rest',
 			webhookBaseUrl: 'http://localhost/webhook',
 			webhookTestBaseUrl: 'http://localhost/webhook-test',
+			webhookWaitingBaseUrl: 'http://localhost/webhook-waiting',
+			formWaitingBaseUrl: 'http://localhost/form-waiting',
 			instanceBaseUrl: 'http://localhost/',
 			variables: {},
 		} as unknown as IWorkflowExecuteAdditionalData;
-		const webhookData = {
-			httpMethod: 'POST',
-			node: this.node.name,
-			path: 'webhook',
-			webhookDescription: this.nodeType.description.webhooks![0],
-			workflowId: this.workflow.id,
-			isTest: mode === 'manual',
-		} as unknown as IWebhookData;
-		const context = new WebhookContext(this.workflow, this.node, additionalData, mode, webhookData, [], null);
-		// n8n's logger comes from its DI container; this instance's lines are recorded instead.
-		const record = (level: LoggedLine['level']) => (message: string, meta: unknown) =>
-			logs.push({ level, message, meta });
-		Object.defineProperty(context, 'logger', {
-			value: { warn: record('warn'), debug: record('debug'), info: record('info'), error: record('error') },
-		});
-		// n8n clears the flag when it loads a workflow; its save check reads it after webhook().
-		(this.workflow.staticData as IDataObject).__dataChanged = false;
-		let result: IWebhookResponseData | undefined;
-		let error: Error | undefined;
-		try {
-			result = await (this.nodeType.webhook as (this: WebhookContext) => Promise<IWebhookResponseData>).call(context);
-		} catch (caught) {
-			error = caught as Error;
-		}
-		return {
-			status: response.statusCode,
-			body: response.body,
-			sends: response.sends,
-			response,
-			result,
-			error,
-			logs,
-			staticDataChanged: (this.workflow.staticData as IDataObject).__dataChanged === true,
-		};
 	}
+}
+
+function copy<T>(value: T): T {
+	return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** n8n's logger comes from its DI container; a context's lines are recorded instead. */
+function recordLogsOf(context: object, logs: LoggedLine[]): void {
+	const record = (level: LoggedLine['level']) => (message: string, meta: unknown) => logs.push({ level, message, meta });
+	Object.defineProperty(context, 'logger', {
+		value: { warn: record('warn'), debug: record('debug'), info: record('info'), error: record('error') },
+	});
 }
 
 export type { INodeType };

@@ -1,0 +1,121 @@
+import type { IExecuteFunctions, INodeExecutionData, IWebhookFunctions, IWebhookResponseData, WebhookResponseMode } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+// The n8n-workflow n8n lends its community nodes: its major version is n8n's.
+import { version as n8nWorkflowVersion } from 'n8n-workflow/package.json';
+
+import { ACCEPTED_BODY } from '../contract/answers';
+import type { WebhookMemory } from './deliveryMemory';
+
+/**
+ * How an accepted delivery is answered, so that Voisnap's 200 means n8n holds the execution
+ * (Voisnap never resends a delivery it got a 2xx for):
+ *
+ * - `afterStoring` (n8n 2.x): n8n answers, as it does for its own Webhook node: only once
+ *   `WorkflowRunner.run` has inserted the execution (and, in queue mode, queued its job). The
+ *   answer is a getter, read by n8n at that moment; it marks the trigger's memory in static data
+ *   changed again, because starting the run cleared n8n's "changed" flag, so that n8n saves it
+ *   right before answering.
+ * - `fromExecution` (n8n 1.x, which answers before it stores the execution): the webhook is
+ *   `responseNode`, and the execution's first step (the trigger's `execute()`) sends the answer
+ *   with `sendResponse`, as the Respond to Webhook node does; n8n relays it from a queue-mode
+ *   worker. n8n saves the memory after that answer.
+ * - `atOnce`: what `afterStoring` becomes when n8n does not behave as it relies on (checked on
+ *   every delivery): n8n's plain onReceived answer, and the memory saved only with deliveries
+ *   known to be stored. Nothing acknowledged is then remembered before it is stored; a delivery's
+ *   own id reaches the database with the next delivery's save.
+ *
+ * When n8n reads the getter, and that its "changed" flag works so, are not promises n8n makes:
+ * see README "Guarantees" for the versions that give which guarantee.
+ */
+export type AnswerPath = 'afterStoring' | 'fromExecution' | 'atOnce';
+
+export function expectedAnswerPath(workflowVersion: string = n8nWorkflowVersion): AnswerPath {
+	const major = Number.parseInt(workflowVersion, 10);
+	return Number.isFinite(major) && major < 2 ? 'fromExecution' : 'afterStoring';
+}
+
+/** The path of this process: chosen at load, and `atOnce` after a failed check. */
+let current: AnswerPath = expectedAnswerPath();
+
+export function answerPath(): AnswerPath {
+	return current;
+}
+
+/** For tests: the path as a process of n8n `workflowVersion` starts with. */
+export function resetAnswerPath(path: AnswerPath = expectedAnswerPath()): void {
+	current = path;
+}
+
+/** The webhook description's answer fields for this process. */
+export function webhookAnswerFields(): { responseMode: WebhookResponseMode; responseData: string } {
+	// responseData '' makes n8n answer with `webhookResponse` (a non-empty value is sent instead).
+	return { responseMode: current === 'fromExecution' ? 'responseNode' : 'onReceived', responseData: '' };
+}
+
+const ACCEPTED_BYTES = Buffer.from(JSON.stringify(ACCEPTED_BODY));
+
+/**
+ * Called after n8n's answer to an accepted delivery went out (`finish`) or the connection closed
+ * without one: only a 200 means n8n held the execution when it answered.
+ */
+function settleWhenAnswered(response: ReturnType<IWebhookFunctions['getResponseObject']>, memory: WebhookMemory | undefined, onAnswered: () => void): void {
+	let finished = false;
+	response.once('finish', () => {
+		finished = true;
+		if (response.statusCode === 200) memory?.confirm();
+		else memory?.release();
+		onAnswered();
+	});
+	response.once('close', () => {
+		if (!finished) memory?.release();
+	});
+}
+
+/**
+ * What `webhook()` returns for an accepted delivery: the item on output 0 (the trigger's
+ * `execute()` routes it), and the answer as this process's path gives it.
+ */
+export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutionData, memory: WebhookMemory | undefined): IWebhookResponseData {
+	const workflowData = [[item]];
+	const response = context.getResponseObject();
+	if (current !== 'afterStoring') {
+		settleWhenAnswered(response, memory, () => undefined);
+		return current === 'fromExecution' ? { workflowData } : { workflowData, webhookResponse: ACCEPTED_BODY };
+	}
+
+	// Storing the execution takes database I/O, so at least one turn of the event loop passes
+	// between this return and n8n's read of the answer. If none does, n8n answers first.
+	let turnPassed = false;
+	void sleep(0).then(() => (turnPassed = true));
+	let readAfterStoring: boolean | undefined;
+	settleWhenAnswered(response, memory, () => {
+		if (readAfterStoring === true || current !== 'afterStoring') return;
+		current = 'atOnce';
+		context.logger.warn(
+			readAfterStoring === undefined
+				? 'Voisnap Trigger: n8n answered without reading the answer the trigger gave it. From now on the trigger lets n8n answer at once and saves a delivery\'s id only once it is known to be stored (README "Guarantees").'
+				: 'Voisnap Trigger: n8n read the answer before storing the execution (a change in n8n). From now on a 200 can precede the stored execution, as with n8n\'s own Webhook node on this version; the trigger saves a delivery\'s id only once it is known to be stored (README "Guarantees").',
+			{ workflowId: context.getWorkflow().id ?? null },
+		);
+	});
+	return {
+		workflowData,
+		// n8n reads this (twice) once it has stored the execution, then saves static data if it
+		// is marked changed, then answers.
+		get webhookResponse() {
+			readAfterStoring = turnPassed;
+			memory?.save();
+			return ACCEPTED_BODY;
+		},
+	};
+}
+
+/** From `execute()`: sends the held answer when this process answers from the execution. */
+export function answerFromExecution(context: IExecuteFunctions): void {
+	if (current !== 'fromExecution') return;
+	context.sendResponse({
+		body: ACCEPTED_BYTES,
+		headers: { 'content-type': 'application/json; charset=utf-8' },
+		statusCode: 200,
+	});
+}

@@ -1,0 +1,232 @@
+import type { IDataObject, IExecuteFunctions, IWebhookFunctions, Logger } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+
+import type { DuplicateGuard } from '../contract/delivery';
+import type { Claim, DeliveryStore, StoreLimits, StoreSnapshot } from '../contract/deliveryStore';
+import { processStores } from '../contract/storeRegistry';
+
+/**
+ * The trigger's memory of accepted deliveries, as n8n keeps it: one DeliveryStore per trigger in
+ * this process, saved whole into the workflow's global static data under the node's webhook id
+ * (node-scoped static data is keyed by the node's name, so renaming the node would forget it).
+ *
+ * A delivery is claimed when accepted and remembered (confirmed) only once n8n holds its
+ * execution, which is when n8n's answer for it goes out (see answerPath.ts) or when the
+ * execution's first step runs in this process. Its own save into static data happens no earlier:
+ * the database never remembers a delivery n8n does not hold, so a retry of one lost in a crash
+ * runs again instead of being called a duplicate.
+ */
+
+/** How many accepted deliveries of one trigger may wait, in one process, for n8n to store them. */
+export const MAX_CLAIMS_PER_TRIGGER = 64;
+
+/** A loaded snapshot this far behind a save answered earlier means someone overwrote it. */
+const OVERWRITE_GRACE_MS = 2_000;
+/** One warning per trigger per this long: a workflow that overwrites on every run would flood the log. */
+const WARNING_INTERVAL_MS = 10 * 60_000;
+
+function keyOf(webhookId: string): string {
+	return `voisnap:${webhookId}`;
+}
+
+function scopeOf(workflowId: string | undefined, webhookId: string): string {
+	return `${workflowId ?? ''}/${keyOf(webhookId)}`;
+}
+
+function writeSequence(snapshot: unknown, writer: string): number | undefined {
+	const w = (snapshot as Partial<StoreSnapshot> | undefined)?.w;
+	if (typeof w !== 'string' || !w.startsWith(`${writer}:`)) return undefined;
+	return Number(w.slice(writer.length + 1));
+}
+
+/** What this process knows about its saves of one trigger's memory, to notice them being undone. */
+class SaveTracker {
+	/** The newest of this store's saves that n8n has made (it answered after saving). */
+	private saved: { sequence: number; at: number } | undefined;
+	private warnedAt = -Infinity;
+
+	constructor(private readonly store: DeliveryStore) {}
+
+	markSaved(snapshot: StoreSnapshot): void {
+		const sequence = writeSequence(snapshot, this.store.writerId) ?? 0;
+		if (!this.saved || sequence > this.saved.sequence) this.saved = { sequence, at: Date.now() };
+	}
+
+	/**
+	 * Whether `loaded` (what n8n read from the database for this request) lacks a save n8n made
+	 * a while ago. `missing`: the memory is gone from static data altogether (a later node wrote
+	 * static data the run loaded without it, as a queue-mode worker of n8n 2.x does). `older`:
+	 * an older save of this process came back (n8n's unlocked saves landing out of order, or a
+	 * run's end-of-run save). Snapshots written by other processes, or before a restart, cannot
+	 * be compared and count as fine.
+	 */
+	overwritten(loaded: unknown): 'missing' | 'older' | undefined {
+		if (!this.saved || Date.now() - this.saved.at < OVERWRITE_GRACE_MS) return undefined;
+		if (loaded === undefined || loaded === null) return 'missing';
+		const sequence = writeSequence(loaded, this.store.writerId);
+		return sequence !== undefined && sequence < this.saved.sequence ? 'older' : undefined;
+	}
+
+	shouldWarn(): boolean {
+		if (Date.now() - this.warnedAt < WARNING_INTERVAL_MS) return false;
+		this.warnedAt = Date.now();
+		return true;
+	}
+}
+
+const trackers = new WeakMap<DeliveryStore, SaveTracker>();
+
+function trackerOf(store: DeliveryStore): SaveTracker {
+	let tracker = trackers.get(store);
+	if (!tracker) trackers.set(store, (tracker = new SaveTracker(store)));
+	return tracker;
+}
+
+/** Waiters on claims, so that a retry arriving while an earlier copy is stored can wait for it. */
+const waiters = new WeakMap<Claim, Array<() => void>>();
+
+function settled(claim: Claim): void {
+	for (const wake of waiters.get(claim) ?? []) wake();
+	waiters.delete(claim);
+}
+
+/**
+ * One delivery's view of the memory, from `webhook()`: the duplicate guard the contract's
+ * checks use, plus what the answer path needs to save and settle the delivery's claim.
+ */
+export class WebhookMemory implements DuplicateGuard {
+	private readonly key: string;
+	private readonly staticData: IDataObject;
+	private readonly store: DeliveryStore;
+	private readonly tracker: SaveTracker;
+	/** The claim this delivery waits on (an earlier copy's), after findDuplicate said `in_flight`. */
+	private earlier: Claim | undefined;
+	/** This delivery's own claim, once accepted. */
+	private own: Claim | undefined;
+	private lastWrite: StoreSnapshot | undefined;
+
+	constructor(
+		context: IWebhookFunctions,
+		private readonly limits: StoreLimits,
+		private readonly nowSeconds: number,
+		/** Whether to save the own claim now (n8n then saves it only after storing the execution). */
+		private readonly saveOwnClaim: boolean,
+	) {
+		const node = context.getNode();
+		const webhookId = node.webhookId ?? node.id;
+		this.key = keyOf(webhookId);
+		this.staticData = context.getWorkflowStaticData('global');
+		this.store = processStores.storeFor(scopeOf(context.getWorkflow().id, webhookId));
+		this.tracker = trackerOf(this.store);
+		this.logger = context.logger;
+		this.workflowId = context.getWorkflow().id;
+	}
+
+	private readonly logger: Logger;
+	private readonly workflowId: string | undefined;
+
+	findDuplicate(deliveryId: string, digest: Buffer) {
+		// Only genuine deliveries get here: forged ones never cost a merge.
+		const loaded = this.staticData[this.key];
+		this.store.absorb(loaded, this.nowSeconds, this.limits);
+		const overwritten = this.tracker.overwritten(loaded);
+		if (overwritten) this.restore(overwritten);
+		const duplicate = this.store.findDuplicate(deliveryId, digest);
+		if (duplicate) return duplicate;
+		this.earlier = this.store.claimFor(deliveryId, digest);
+		return this.earlier ? 'in_flight' : undefined;
+	}
+
+	atCapacity(): boolean {
+		return this.store.claims >= MAX_CLAIMS_PER_TRIGGER;
+	}
+
+	claim(deliveryId: string, digest: Buffer): void {
+		this.own = this.store.claim(deliveryId, digest, this.nowSeconds);
+		this.save();
+	}
+
+	/** Resolves once the earlier copy found by findDuplicate is stored or dropped, or after `ms`. */
+	async earlierCopySettled(ms: number): Promise<void> {
+		const claim = this.earlier;
+		if (!claim) return;
+		const settledNow = new Promise<void>((resolve) => {
+			const list = waiters.get(claim) ?? [];
+			list.push(resolve);
+			waiters.set(claim, list);
+		});
+		await Promise.race([settledNow, sleep(ms)]);
+	}
+
+	/**
+	 * Writes the memory into static data again, marking it changed: with this delivery's claim
+	 * when n8n saves only after storing the execution (`saveOwnClaim`), else what is remembered.
+	 */
+	save(): void {
+		this.lastWrite = this.store.snapshot(this.saveOwnClaim ? this.own : undefined);
+		this.staticData[this.key] = this.lastWrite as unknown as IDataObject;
+	}
+
+	/** n8n holds the execution and has saved what `save()` wrote: the delivery is remembered. */
+	confirm(): void {
+		if (!this.own) return;
+		this.store.confirm(this.own, Math.floor(Date.now() / 1000), this.limits);
+		if (this.lastWrite) this.tracker.markSaved(this.lastWrite);
+		settled(this.own);
+		this.own = undefined;
+	}
+
+	/** The delivery was not stored: forget the claim so that a retry runs. */
+	release(): void {
+		if (!this.own) return;
+		this.store.release(this.own);
+		settled(this.own);
+		this.own = undefined;
+	}
+
+	/** Puts this process's memory back over an older copy someone's save left in static data. */
+	private restore(how: 'missing' | 'older'): void {
+		this.staticData[this.key] = this.store.snapshot() as unknown as IDataObject;
+		const meta = { workflowId: this.workflowId ?? null, memory: how };
+		if (how === 'older') {
+			// n8n's own saves overwrite each other under concurrency: routine, repaired here.
+			this.logger.debug('Voisnap Trigger wrote back deliveries an older save of static data had dropped', meta);
+		} else if (this.tracker.shouldWarn()) {
+			this.logger.warn(
+				'Voisnap Trigger found its memory of deliveries gone from workflow static data and wrote it back. ' +
+					'A node of this workflow that writes workflow static data, run on a queue-mode worker, overwrites it; ' +
+					'deliveries accepted since the last write back can run twice if every n8n process restarts before the next delivery.',
+				meta,
+			);
+		}
+	}
+}
+
+/**
+ * From the execution's first step (`execute()`), which runs in this process in regular mode:
+ * the delivery is stored (n8n inserted the execution before running it), so it is remembered
+ * here and written into the run's own static data. n8n saves that at the end of the run, over
+ * whatever the webhook's save put there, together with anything later nodes wrote: without
+ * this, a later node writing static data would put back the copy the run loaded, from before
+ * this delivery. In queue mode the step runs on a worker whose memory never saw the delivery;
+ * it then writes nothing (a worker of n8n 2.x starts from empty static data).
+ */
+export function rememberInExecution(context: IExecuteFunctions, deliveryIds: readonly string[], nowSeconds: number, limits: StoreLimits): void {
+	const node = context.getNode();
+	const webhookId = node.webhookId ?? node.id;
+	const store = processStores.existingStore(scopeOf(context.getWorkflow().id, webhookId));
+	if (!store) return;
+	const known = deliveryIds.filter((id) => store.remembers(id) || store.claimOf(id));
+	if (known.length === 0) return;
+	for (const id of known) {
+		const claim = store.claimOf(id);
+		if (claim) {
+			store.confirm(claim, nowSeconds, limits);
+			settled(claim);
+		}
+	}
+	const staticData = context.getWorkflowStaticData('global');
+	const key = keyOf(webhookId);
+	store.absorb(staticData[key], nowSeconds, limits);
+	staticData[key] = store.snapshot() as unknown as IDataObject;
+}

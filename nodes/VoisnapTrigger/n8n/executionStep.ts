@@ -1,0 +1,28 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import type { TriggerParameters } from '../contract/settings';
+import { readSettings } from '../contract/settings';
+import { routeItems } from '../description/outputs';
+import { answerFromExecution } from './answerPath';
+import { rememberInExecution } from './deliveryMemory';
+
+/**
+ * The trigger's `execute()`: the first step of every execution it starts. `webhook()` hands it
+ * the delivery's item on output 0; here, with the execution stored, the delivery is answered
+ * (where this process answers from the execution) and remembered, then routed to its output.
+ */
+export async function executionStep(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	answerFromExecution(context);
+	const items = context.getInputData();
+	const settings = readSettings({
+		routing: context.getNodeParameter('routing', 0, 'byEventType'),
+		options: context.getNodeParameter('options', 0, {}) as TriggerParameters['options'],
+	});
+	if (settings.deduplicate && context.getMode() !== 'manual') {
+		const ids = items
+			.map((item) => (item.json.delivery as { id?: unknown } | undefined)?.id)
+			.filter((id): id is string => typeof id === 'string');
+		rememberInExecution(context, ids, Math.floor(Date.now() / 1000), settings.limits);
+	}
+	return routeItems(items, settings.singleOutput);
+}

@@ -1,0 +1,146 @@
+/**
+ * Acknowledged means stored: n8n killed (SIGKILL: a crash, an out-of-memory kill) or stopped
+ * (SIGTERM: a deploy) in the middle of a burst of distinct deliveries, sent by a sender that
+ * retries like Voisnap, then started again on the same database. Every delivery that got a 2xx
+ * must have an execution n8n holds (succeeded, or kept as crashed with its data so that it can
+ * be retried); none may be missing. After SIGTERM none may run twice either. The figures of each
+ * run are printed and written to .tmp/crash-<version>-<signal>.json for the README and notes.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { N8nInstance } from '../harness';
+import { N8nInstance as Instance, REPO_DIR, voisnapWorkflow } from '../harness';
+import type { DeliveryRecord } from '../support/retryingSender';
+import { sendWithRetries, summarise } from '../support/retryingSender';
+import { N8N_VERSION, START_TIMEOUT_MS } from './support';
+
+const SECRET = 'whsec_crash_tests_0123456789abcdef';
+/** Hundreds of distinct deliveries at Voisnap's 20 connections; n8n goes down after 40% are acknowledged. */
+const DELIVERIES = 200;
+const CONCURRENCY = 20;
+const SIGNAL_AFTER = Math.floor(DELIVERIES * 0.4);
+const BURST_TIMEOUT_MS = 8 * 60_000;
+
+/** Statuses of an execution n8n holds with the delivery's data: done, or kept to be retried. */
+const HELD = ['success', 'crashed'];
+
+export interface CrashFigures {
+	n8n: string;
+	signal: NodeJS.Signals;
+	delivered: number;
+	acknowledged: number;
+	acknowledgedAsDuplicate: number;
+	/** Acknowledged deliveries with at least one execution. */
+	stored: number;
+	/** Acknowledged deliveries with no execution at all: lost. */
+	missing: number;
+	/** Deliveries with more than one execution (the at-least-once window). */
+	ranTwice: number;
+	/** Executions n8n kept as crashed, with their data. */
+	keptAsCrashed: number;
+	/** Executions per status. */
+	statuses: Record<string, number>;
+	/** Executions n8n held at the moment of the signal, and acknowledgements by then. */
+	atSignal: { acknowledged: number; executions: number };
+	attempts: number;
+	seconds: number;
+}
+
+function uniqueBody(index: number, runId: string): Buffer {
+	return Buffer.from(
+		JSON.stringify({
+			type: 'SessionEnded',
+			agentId: 'agt_crash',
+			data: { conversationId: `conv_${runId}_${index}`, durationSeconds: index, cost: 0.01, endReason: 'hangup' },
+		}),
+	);
+}
+
+async function burst(n8n: N8nInstance, workflowId: string, signal: NodeJS.Signals): Promise<{ figures: CrashFigures; records: DeliveryRecord[] }> {
+	const started = Date.now();
+	const runId = randomUUID().slice(0, 8);
+	const deliveries = Array.from({ length: DELIVERIES }, (_, index) => ({
+		id: `dlv_${signal}_${runId}_${index}`,
+		body: uniqueBody(index, runId),
+	}));
+	const before = new Set((await n8n.database.deliveries(workflowId)).map((execution) => execution.id));
+	let signalled: Promise<void> | undefined;
+	const atSignal = { acknowledged: 0, executions: 0 };
+	const records = await sendWithRetries(deliveries, {
+		secret: SECRET,
+		urls: [n8n.webhookUrl(workflowId)],
+		concurrency: CONCURRENCY,
+		onAcknowledged: (count) => {
+			if (count !== SIGNAL_AFTER || signalled) return;
+			signalled = (async () => {
+				atSignal.acknowledged = count;
+				atSignal.executions = (await n8n.database.counts(workflowId)).total - before.size;
+				await n8n.kill(signal);
+				await n8n.relaunch();
+			})();
+		},
+	});
+	await signalled;
+	await n8n.waitForIdle({ workflowId, quietMs: 3_000, timeoutMs: 180_000 });
+
+	const executions = (await n8n.database.deliveries(workflowId)).filter((execution) => !before.has(execution.id));
+	const executionsOf = new Map<string, string[]>();
+	for (const execution of executions) {
+		for (const id of execution.deliveryIds) executionsOf.set(id, [...(executionsOf.get(id) ?? []), execution.status]);
+	}
+	const sent = summarise(records);
+	const acknowledgedIds = records.filter((record) => record.acknowledged).map((record) => record.id);
+	const statuses = executions.reduce<Record<string, number>>((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
+	const figures: CrashFigures = {
+		n8n: N8N_VERSION,
+		signal,
+		delivered: sent.delivered,
+		acknowledged: sent.acknowledged,
+		acknowledgedAsDuplicate: sent.acknowledgedAsDuplicate,
+		stored: acknowledgedIds.filter((id) => executionsOf.has(id)).length,
+		missing: acknowledgedIds.filter((id) => !executionsOf.has(id)).length,
+		ranTwice: [...executionsOf.values()].filter((list) => list.length > 1).length,
+		keptAsCrashed: statuses.crashed ?? 0,
+		statuses,
+		atSignal,
+		attempts: sent.attempts,
+		seconds: Math.round((Date.now() - started) / 1000),
+	};
+	mkdirSync(join(REPO_DIR, '.tmp'), { recursive: true });
+	writeFileSync(join(REPO_DIR, '.tmp', `crash-${N8N_VERSION}-${signal}.json`), `${JSON.stringify(figures, null, 2)}\n`);
+	console.info(`crash test, n8n ${N8N_VERSION}, ${signal}: ${JSON.stringify(figures)}`);
+	return { figures, records };
+}
+
+describe(`n8n ${N8N_VERSION}: acknowledged means stored, through a crash and a deploy`, () => {
+	let n8n: N8nInstance;
+	const workflow = voisnapWorkflow();
+
+	beforeAll(async () => {
+		n8n = await Instance.start({ credential: { signingSecret: SECRET }, workflows: [workflow] });
+	}, START_TIMEOUT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+	});
+
+	test.each<NodeJS.Signals>(['SIGKILL', 'SIGTERM'])(
+		'%s in the middle of a burst: every acknowledged delivery has an execution n8n holds',
+		async (signal) => {
+			const { figures, records } = await burst(n8n, workflow.id, signal);
+			// The sender retried through the outage until every delivery was acknowledged.
+			expect(records.filter((record) => !record.acknowledged).map((record) => record.id)).toEqual([]);
+			expect(figures.atSignal.acknowledged).toBe(SIGNAL_AFTER);
+			expect(figures.acknowledged).toBe(DELIVERIES);
+			expect(figures.missing).toBe(0);
+			expect(figures.stored).toBe(DELIVERIES);
+			// Nothing is left half-done: each execution finished, or was kept as crashed with its data.
+			expect(Object.keys(figures.statuses).filter((status) => !HELD.includes(status))).toEqual([]);
+			// A deploy (SIGTERM) lets n8n save what it acknowledged: no delivery runs twice.
+			if (signal === 'SIGTERM') expect(figures.ranTwice).toBe(0);
+		},
+		BURST_TIMEOUT_MS,
+	);
+});

@@ -1,0 +1,217 @@
+/**
+ * Acknowledged means stored, through n8n-core's contexts with n8n's order of events emulated as
+ * shared/n8n-answer-and-static-data.md describes it (what n8n itself does is proven end to end in
+ * test/e2e/crash.test.ts and the e2e suites on both versions).
+ */
+import { randomUUID } from 'node:crypto';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import { ROUTES } from '../../nodes/VoisnapTrigger/contract/events';
+import { answerPath, expectedAnswerPath, resetAnswerPath } from '../../nodes/VoisnapTrigger/n8n/answerPath';
+import { VoisnapTrigger } from '../../nodes/VoisnapTrigger/VoisnapTrigger.node';
+import { eventFixture, signedDelivery } from '../support/signedDelivery';
+import { TriggerWorkflow } from './support/webhookRun';
+
+const SECRET = 'whsec_answer_path_tests';
+
+function trigger(setup: ConstructorParameters<typeof TriggerWorkflow>[0] = {}) {
+	return new TriggerWorkflow({ credential: { signingSecret: SECRET }, workflowId: `wf-${randomUUID()}`, webhookId: randomUUID(), ...setup });
+}
+
+/** A delivery whose body names its id, so that no two are the same signed request (a replay). */
+function delivery(deliveryId = `dlv_${randomUUID()}`, type = 'SessionEnded') {
+	const event = JSON.parse(eventFixture(type).toString('utf8')) as { data?: Record<string, unknown> };
+	return signedDelivery({ secret: SECRET, body: { ...event, data: { ...event.data, note: deliveryId } }, deliveryId });
+}
+
+/** The delivery ids the database remembers for the trigger (decoded from the stored snapshot). */
+async function rememberedAfterRestart(workflow: TriggerWorkflow, ids: string[]): Promise<Record<string, unknown>> {
+	const restarted = new TriggerWorkflow({
+		credential: { signingSecret: SECRET },
+		workflowId: (workflow.workflow.id as string) ?? '',
+		webhookId: workflow.node.webhookId,
+		staticData: workflow.storedStaticData(),
+		nodeType: freshProcessNodeType(),
+	});
+	const answers: Record<string, unknown> = {};
+	for (const id of ids) answers[id] = (await restarted.deliver(delivery(id))).body;
+	return answers;
+}
+
+function freshProcessNodeType() {
+	let fresh: VoisnapTrigger | undefined;
+	jest.isolateModules(() => {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		fresh = new (require('../../nodes/VoisnapTrigger/VoisnapTrigger.node') as { VoisnapTrigger: typeof VoisnapTrigger }).VoisnapTrigger();
+	});
+	return fresh!;
+}
+
+afterEach(() => resetAnswerPath());
+
+describe('which answer path a process takes', () => {
+	it('n8n 2.x (n8n-workflow 2.x): n8n answers once it has stored the execution', () => {
+		expect(expectedAnswerPath('2.41.0')).toBe('afterStoring');
+		expect(expectedAnswerPath('3.0.0')).toBe('afterStoring');
+	});
+
+	it('n8n 1.x (n8n-workflow 1.x): the execution answers, through a responseNode webhook', () => {
+		expect(expectedAnswerPath('1.120.31')).toBe('fromExecution');
+		resetAnswerPath('fromExecution');
+		expect(new VoisnapTrigger().description.webhooks?.[0]).toMatchObject({ responseMode: 'responseNode' });
+	});
+
+	it('this test process runs n8n-workflow 2.x: onReceived with an empty responseData, so webhookResponse is the answer', () => {
+		expect(answerPath()).toBe('afterStoring');
+		expect(new VoisnapTrigger().description.webhooks?.[0]).toMatchObject({ responseMode: 'onReceived', responseData: '' });
+	});
+});
+
+describe('n8n 2.x: n8n answers after storing', () => {
+	it('insert, then the save of the memory, then the 200; the id is in the saved static data', async () => {
+		const workflow = trigger();
+		const outcome = await workflow.deliver(delivery('dlv_1'));
+		expect(outcome.steps).toEqual(['insert', 'save', 'answer']);
+		expect(outcome.body).toEqual({ received: true });
+		expect(await rememberedAfterRestart(workflow, ['dlv_1'])).toEqual({ dlv_1: { received: true, duplicate: true } });
+	});
+
+	it('nothing is marked changed before n8n stores the execution: a save then would remember an unstored delivery', async () => {
+		const workflow = trigger();
+		const loaded = workflow.load();
+		const result = await workflow.deliver(delivery('dlv_x'));
+		// The getter re-marked static data after n8n's run cleared the flag; without it, nothing is saved.
+		expect(result.staticDataChanged).toBe(true);
+		expect(loaded.staticData).toEqual({});
+	});
+
+	it('a copy arriving while the first is being stored waits for it, then is a duplicate; one execution', async () => {
+		const workflow = trigger();
+		const copy = delivery('dlv_twice');
+		const [first, second] = await Promise.all([workflow.deliver(copy), workflow.deliver(copy)]);
+		expect([first.body, second.body]).toEqual(expect.arrayContaining([{ received: true }, { received: true, duplicate: true }]));
+		expect([first.outputs, second.outputs].filter(Boolean)).toHaveLength(1);
+	});
+
+	it('a delivery n8n did not store (it answered 500) is not remembered: its retry runs', async () => {
+		const workflow = trigger();
+		const copy = delivery('dlv_lost');
+		const lost = await workflow.deliver(copy, 'webhook', 'answersAfterStoring', { failBeforeInsert: true });
+		expect(lost.status).toBe(500);
+		expect(lost.staticDataChanged).toBe(false);
+		const retry = await workflow.deliver(copy);
+		expect(retry.body).toEqual({ received: true });
+		expect(retry.outputs).toBeDefined();
+	});
+
+	it('the execution writes the memory into the run\'s own static data, so a later node writing static data cannot undo it', async () => {
+		const workflow = trigger();
+		await workflow.deliver(delivery('dlv_a'), 'webhook', 'answersAfterStoring', { laterNodeWritesStaticData: true });
+		await workflow.deliver(delivery('dlv_b', 'Error'), 'webhook', 'answersAfterStoring', { laterNodeWritesStaticData: true });
+		const saved = workflow.storedStaticData().global as IDataObject;
+		expect(saved.codeRuns).toBe(2);
+		expect(await rememberedAfterRestart(workflow, ['dlv_a', 'dlv_b'])).toEqual({
+			dlv_a: { received: true, duplicate: true },
+			dlv_b: { received: true, duplicate: true },
+		});
+	});
+
+	it('an execution on a queue-mode worker (a process that never saw the delivery) writes nothing', async () => {
+		const workflow = trigger();
+		const outcome = await workflow.deliver(delivery('dlv_q'), 'webhook', 'answersAfterStoring', { executionInAnotherProcess: true });
+		expect(outcome.runStaticDataChanged).toBe(false);
+		expect(landed(outcome.outputs)).toEqual([ROUTES.indexOf('SessionEnded')]);
+	});
+});
+
+describe('the run-time check: an n8n that reads the answer before storing', () => {
+	it('is noticed on the first delivery, logged once, and the process falls back to saving only stored ids', async () => {
+		const workflow = trigger();
+		const first = await workflow.deliver(delivery('dlv_1'), 'webhook', 'answersFirst');
+		expect(first.body).toEqual({ received: true });
+		expect(answerPath()).toBe('atOnce');
+		expect(first.logs.filter((line) => line.level === 'warn')).toEqual([
+			expect.objectContaining({ message: expect.stringContaining('read the answer before storing the execution') }),
+		]);
+		const second = await workflow.deliver(delivery('dlv_2', 'Error'), 'webhook', 'answersFirst', { executionInAnotherProcess: true });
+		expect(second.logs.filter((line) => line.level === 'warn')).toEqual([]);
+		// Its save came before n8n stored it, so it left its own id out (only the execution, in
+		// the process that accepted it, would add it).
+		const afterSecond = await rememberedAfterRestart(workflow, ['dlv_1', 'dlv_2']);
+		expect(afterSecond).toEqual({ dlv_1: { received: true, duplicate: true }, dlv_2: { received: true } });
+	});
+
+	it('an n8n that never reads the answer it was given is noticed too', async () => {
+		const workflow = trigger();
+		const outcome = await workflow.deliver(delivery('dlv_1'), 'webhook', 'answersAfterStoring', { ignoresWebhookResponse: true });
+		expect(outcome.body).toEqual({ message: 'Workflow was started' });
+		expect(answerPath()).toBe('atOnce');
+		expect(outcome.logs.some((line) => line.level === 'warn' && /without reading the answer/.test(line.message))).toBe(true);
+	});
+});
+
+describe('n8n 1.x: the execution answers (responseNode), then n8n saves', () => {
+	beforeEach(() => resetAnswerPath('fromExecution'));
+
+	it('insert, then the 200 sent by the execution step, then the save; duplicates after', async () => {
+		const workflow = trigger({ nodeType: new VoisnapTrigger() });
+		const first = await workflow.deliver(delivery('dlv_1'), 'webhook', 'relaysExecutionAnswer');
+		expect(first.steps).toEqual(['insert', 'answer', 'save']);
+		expect([first.status, first.body]).toEqual([200, { received: true }]);
+		expect(landed(first.outputs)).toEqual([ROUTES.indexOf('SessionEnded')]);
+		const retry = await workflow.deliver(delivery('dlv_1'), 'webhook', 'relaysExecutionAnswer');
+		expect(retry.body).toEqual({ received: true, duplicate: true });
+		expect(retry.outputs).toBeUndefined();
+	});
+});
+
+function landed(outputs: unknown[][] | undefined): number[] {
+	return (outputs ?? []).flatMap((items, index) => items.map(() => index));
+}
+
+describe('the memory overwritten in static data by another writer', () => {
+	afterEach(() => jest.restoreAllMocks());
+
+	it('gone altogether (a queue-mode worker run of n8n 2.x that wrote static data): written back, with one warning', async () => {
+		const workflow = trigger();
+		await workflow.deliver(delivery('dlv_a'), 'webhook', 'answersAfterStoring', { executionInAnotherProcess: true });
+		// The worker started from empty static data and its Code node saved only its own key.
+		workflow.database = { global: { codeRuns: 1 } };
+		const later = Date.now() + 5_000;
+		jest.spyOn(Date, 'now').mockReturnValue(later);
+		const next = await workflow.deliver(delivery('dlv_b', 'Error'), 'webhook', 'answersAfterStoring', { executionInAnotherProcess: true });
+		expect(next.logs.filter((line) => line.level === 'warn')).toEqual([
+			expect.objectContaining({ message: expect.stringContaining('gone from workflow static data and wrote it back') }),
+		]);
+		jest.restoreAllMocks();
+		expect((workflow.storedStaticData().global as IDataObject).codeRuns).toBe(1);
+		expect(await rememberedAfterRestart(workflow, ['dlv_a', 'dlv_b'])).toEqual({
+			dlv_a: { received: true, duplicate: true },
+			dlv_b: { received: true, duplicate: true },
+		});
+	});
+
+	it('a duplicate written back too, and no second warning within ten minutes', async () => {
+		const workflow = trigger();
+		await workflow.deliver(delivery('dlv_a'), 'webhook', 'answersAfterStoring', { executionInAnotherProcess: true });
+		workflow.database = { global: {} };
+		jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 5_000);
+		const duplicate = await workflow.deliver(delivery('dlv_a'));
+		expect(duplicate.body).toEqual({ received: true, duplicate: true });
+		expect(duplicate.staticDataChanged).toBe(true);
+		workflow.database = { global: {} };
+		const again = await workflow.deliver(delivery('dlv_a'));
+		expect(again.logs.filter((line) => line.level === 'warn')).toEqual([]);
+		expect(again.staticDataChanged).toBe(true);
+	});
+
+	it('a save or two behind within two seconds (n8n\'s concurrent saves) is left alone', async () => {
+		const workflow = trigger();
+		await workflow.deliver(delivery('dlv_a'), 'webhook', 'answersAfterStoring', { executionInAnotherProcess: true });
+		workflow.database = { global: {} };
+		const duplicate = await workflow.deliver(delivery('dlv_a'));
+		expect(duplicate.staticDataChanged).toBe(false);
+		expect(duplicate.logs.filter((line) => line.level === 'warn')).toEqual([]);
+	});
+});
