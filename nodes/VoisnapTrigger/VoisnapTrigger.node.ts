@@ -11,21 +11,20 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { checkDelivery } from './contract/delivery';
+import { IN_FLIGHT_WAIT_MS } from './contract/constants';
+import { checkDelivery, screenDelivery } from './contract/delivery';
 import { selectsType } from './contract/eventsFilter';
 import { buildItemJson } from './contract/items';
 import type { VoisnapCredentials } from './contract/secrets';
 import { secretProblem } from './contract/secrets';
 import type { TriggerParameters } from './contract/settings';
 import { readSettings } from './contract/settings';
-import { IN_FLIGHT_WAIT_MS } from './contract/constants';
 import { configuredOutputs } from './description/outputs';
 import { properties } from './description/properties';
-import { acceptedResponse, answerPath, webhookAnswerFields } from './n8n/answerPath';
-import { loadSecrets } from './n8n/credentials';
+import { acceptedResponse, answerNow, answerPath, webhookAnswerFields } from './n8n/answerPath';
+import { loadSecrets, reloadAfterMismatch } from './n8n/credentials';
 import { WebhookMemory } from './n8n/deliveryMemory';
 import { executionStep } from './n8n/executionStep';
-import { reportRejection } from './n8n/rejections';
 
 const CREDENTIAL_CHECKED_LOCALLY =
 	'checked locally: Voisnap has no API to test a secret, so send a test event to be sure';
@@ -98,15 +97,17 @@ export class VoisnapTrigger implements INodeType {
 			routing: this.getNodeParameter('routing', 'byEventType'),
 			options: this.getNodeParameter('options', {}) as TriggerParameters['options'],
 		});
-		const { secrets, problem: credentialProblem } = await loadSecrets(this);
+		const delivery = { headers: request.headers, body };
+		// Junk (no fresh timestamp, no well-formed signature) costs no credential and no static data.
+		const junk = screenDelivery(delivery, settings.toleranceSeconds, nowSeconds);
+		if (junk) return answerNow(this, junk);
+
 		// Test deliveries are never remembered: n8n would not save them anyway.
 		const memory =
 			settings.deduplicate && this.getMode() !== 'manual'
 				? new WebhookMemory(this, settings.limits, nowSeconds, answerPath() !== 'atOnce')
 				: undefined;
-
-		const delivery = { headers: request.headers, body };
-		const check = () =>
+		const check = (secrets: readonly string[]) =>
 			checkDelivery(
 				delivery,
 				{
@@ -118,22 +119,22 @@ export class VoisnapTrigger implements INodeType {
 				},
 				nowSeconds,
 			);
-		let verdict = check();
+		let loaded = await loadSecrets(this);
+		let verdict = check(loaded.secrets);
+		if (verdict.outcome === 'rejected' && verdict.reason === 'signature_mismatch') {
+			// Signed with a secret this process does not have yet: the credential may have changed.
+			const reloaded = await reloadAfterMismatch(this);
+			if (reloaded) {
+				loaded = reloaded;
+				verdict = check(loaded.secrets);
+			}
+		}
 		if (verdict.outcome === 'retry_later' && verdict.reason === 'in_flight') {
 			// A retry while the first copy is being stored: its fate decides this answer.
 			await memory?.earlierCopySettled(IN_FLIGHT_WAIT_MS);
-			verdict = check();
+			verdict = check(loaded.secrets);
 		}
-
-		if (verdict.outcome !== 'accepted') {
-			const response = this.getResponseObject();
-			if (verdict.outcome === 'retry_later') response.setHeader('Retry-After', String(verdict.retryAfterSeconds));
-			response.status(verdict.status).json(verdict.body);
-			if (verdict.outcome === 'rejected') reportRejection(this, verdict, credentialProblem);
-			else this.logger.debug(`Voisnap Trigger answered a ${verdict.outcome} delivery`, { deliveryId: verdict.deliveryId ?? null });
-			return { noWebhookResponse: true };
-		}
-
+		if (verdict.outcome !== 'accepted') return answerNow(this, verdict, loaded.problem);
 		const json = buildItemJson(
 			verdict.routed,
 			{

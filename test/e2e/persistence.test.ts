@@ -10,6 +10,7 @@
  * trigger, which is the harder test of deduplication, and runs ~5 times faster.
  */
 import type { SignedDelivery } from '../support/signedDelivery';
+import { RELOAD_AFTER_MISMATCH_MS, SECRETS_TTL_MS } from '../../nodes/VoisnapTrigger/n8n/credentials';
 import { deliveryKey } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { N8nInstance, voisnapWorkflow } from '../harness';
 import { eventFixture, eventFixtureNames, nowSeconds } from '../support/signedDelivery';
@@ -201,19 +202,36 @@ describe(`n8n ${N8N_VERSION}: restart with the previous secret cleared (setCrede
 });
 
 describe(`n8n ${N8N_VERSION}: rotation in the editor, while n8n runs`, () => {
-	test('saving the credential with a new secret and the current one as previous: both accepted at once', async () => {
+	// The trigger keeps the secrets for SECRETS_TTL_MS and reloads them when a delivery fails to
+	// verify, at most once per RELOAD_AFTER_MISMATCH_MS (README "Credential").
+	const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+	test('saving the credential with a new secret and the current one as previous: both accepted, the new one as soon as it is sent', async () => {
 		await n8n.updateCredential({ signingSecret: NEWER_SECRET, previousSigningSecret: NEW_SECRET });
 		const executions = await track(n8n, workflows.rotation);
-		for (const secret of [NEW_SECRET, NEWER_SECRET]) {
+		// The trigger may have loaded the secrets just before the save; a reload is due this soon.
+		await sleep(RELOAD_AFTER_MISMATCH_MS);
+		for (const secret of [NEWER_SECRET, NEW_SECRET]) {
 			expectAnswer(await deliver(n8n, workflows.rotation, sign(secret, { body: eventFixture('Error') })), 200, { received: true });
 		}
 		expect(await executions.started(2)).toHaveLength(2);
 	});
 
-	test('clearing the previous secret: the secret before is refused at once', async () => {
+	test(`clearing the previous secret: the secret before is refused within ${SECRETS_TTL_MS / 1000} s, the current one keeps working`, async () => {
 		await n8n.updateCredential({ signingSecret: NEWER_SECRET });
+		const saved = Date.now();
 		const executions = await track(n8n, workflows.rotation);
+		await sleep(SECRETS_TTL_MS - (Date.now() - saved) + 200);
 		expectAnswer(await deliver(n8n, workflows.rotation, sign(NEW_SECRET, { body: eventFixture('Error') })), 401, { error: 'Invalid signature' });
-		expect(await executions.started()).toHaveLength(0);
+		expectAnswer(await deliver(n8n, workflows.rotation, sign(NEWER_SECRET, { body: eventFixture('SessionStarted') })), 200, { received: true });
+		expect((await executions.started(1)).map(occupiedOutputs)).toEqual([[[routeIndexOf('SessionStarted'), 1]]]);
+	});
+
+	test('a brand-new secret replacing the current one: accepted as soon as it is sent, and the one before refused from then on', async () => {
+		const brandNew = 'whsec_rotated_in_the_editor_0003';
+		await n8n.updateCredential({ signingSecret: brandNew });
+		await sleep(RELOAD_AFTER_MISMATCH_MS);
+		expectAnswer(await deliver(n8n, workflows.rotation, sign(brandNew, { body: eventFixture('SessionEnded') })), 200, { received: true });
+		expectAnswer(await deliver(n8n, workflows.rotation, sign(NEWER_SECRET, { body: eventFixture('Error') })), 401, { error: 'Invalid signature' });
 	});
 });

@@ -1,7 +1,7 @@
 import { REJECTIONS } from '../../nodes/VoisnapTrigger/contract/answers';
 import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../nodes/VoisnapTrigger/contract/constants';
 import type { DeliveryPolicy, DeliveryRequest, DuplicateGuard, Verdict } from '../../nodes/VoisnapTrigger/contract/delivery';
-import { checkDelivery } from '../../nodes/VoisnapTrigger/contract/delivery';
+import { checkDelivery, screenDelivery } from '../../nodes/VoisnapTrigger/contract/delivery';
 import type { StoreLimits } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import type { Claim } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
@@ -359,10 +359,15 @@ describe('the answers table', () => {
 			expect(verdict.outcome === 'rejected' && verdict.body.error).toMatch(/misconfigured.*credential.*signing secret/);
 		});
 
-		it('comes before every other check, even for an unsigned request', () => {
-			const request = validRequest({ signature: null, deliveryId: null });
-			delete request.headers[TIMESTAMP_HEADER];
-			expect(summary(answer(request, policy({ secrets: [] })))).toEqual(rejected(500, 'no_signing_secret', error));
+		it('comes right after the checks that need no secret: junk gets its own 400 or 401', () => {
+			const noTimestamp = validRequest({ signature: null, deliveryId: null });
+			delete noTimestamp.headers[TIMESTAMP_HEADER];
+			expect(answer(noTimestamp, policy({ secrets: [] }))).toMatchObject({ status: 400, reason: 'timestamp_missing' });
+			expect(answer(validRequest({ signature: null }), policy({ secrets: [] }))).toMatchObject({ status: 401, reason: 'signature_missing' });
+			expect(answer(validRequest({ signature: 'sha256=zz' }), policy({ secrets: [] }))).toMatchObject({ status: 401, reason: 'signature_mismatch' });
+			// Any well-formed signature, whoever made it, meets the misconfiguration.
+			const forged = validRequest({ signature: `sha256=${'0'.repeat(64)}`, body: '[]' });
+			expect(summary(answer(forged, policy({ secrets: [] })))).toEqual(rejected(500, 'no_signing_secret', error));
 		});
 	});
 
@@ -506,6 +511,35 @@ describe('a delivery accepted but not yet stored by n8n', () => {
 		expect(answer(validRequest({ deliveryId: 'dlv_x', body: other, signature: sign(SECRET, NOW, other) }), policy({ guard, events: ['Error'] })).outcome).toBe('ignored');
 	});
 });
+
+describe('screenDelivery: what is refused before the credential or static data is touched', () => {
+	it.each([
+		['no timestamp', () => withoutHeader(validRequest(), TIMESTAMP_HEADER), 'timestamp_missing'],
+		['a malformed timestamp', () => validRequest({ timestamp: '17e8' }), 'timestamp_malformed'],
+		['a stale timestamp', () => validRequest({ timestamp: NOW - 301 }), 'timestamp_too_old'],
+		['no signature', () => validRequest({ signature: null }), 'signature_missing'],
+		['a signature without sha256=', () => validRequest({ signature: 'a'.repeat(64) }), 'signature_mismatch'],
+		['a signature of the wrong length', () => validRequest({ signature: `sha256=${'a'.repeat(63)}` }), 'signature_mismatch'],
+	])('%s', (_name, request, reason) => {
+		expect(screenDelivery(request(), TOLERANCE, NOW)).toMatchObject({ outcome: 'rejected', reason });
+	});
+
+	it('lets a well-formed forgery through to the signature check (it needs the secret)', () => {
+		expect(screenDelivery(validRequest({ signature: `sha256=${'0'.repeat(64)}` }), TOLERANCE, NOW)).toBeUndefined();
+		expect(screenDelivery(validRequest(), TOLERANCE, NOW)).toBeUndefined();
+	});
+
+	it('answers junk exactly as the full check does', () => {
+		const junk = validRequest({ signature: null, timestamp: NOW - 900 });
+		expect(screenDelivery(junk, TOLERANCE, NOW)).toEqual(checkDelivery(junk, policy(), NOW));
+	});
+});
+
+function withoutHeader(request: DeliveryRequest, name: string): DeliveryRequest {
+	const headers = { ...request.headers };
+	delete headers[name];
+	return { ...request, headers };
+}
 
 describe('no answer carries the secret or the expected signature', () => {
 	it('not even for a delivery whose id, type and data are the secret itself', () => {

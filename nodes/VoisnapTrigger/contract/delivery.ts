@@ -4,7 +4,7 @@ import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './consta
 import type { DuplicateKind } from './deliveryStore';
 import type { RoutedEvent } from './events';
 import { parseEvent } from './events';
-import { verifySignature } from './signature';
+import { parseSignatureHeader, verifySignature } from './signature';
 import { checkTimestamp } from './timestamp';
 
 /** One HTTP request as received: header names lower-cased (as Node.js gives them). */
@@ -60,31 +60,44 @@ function retryLater(reason: RetryReason, deliveryId: string | undefined): Verdic
 	return { outcome: 'retry_later', status: 503, body: { error: message }, reason, retryAfterSeconds, deliveryId };
 }
 
-function reject(reason: RejectionReason, deliveryId: string | undefined): Verdict {
+export type Rejection = Extract<Verdict, { outcome: 'rejected' }>;
+
+function reject(reason: RejectionReason, deliveryId: string | undefined): Rejection {
 	const { status, message } = REJECTIONS[reason];
 	return { outcome: 'rejected', status, body: { error: message }, reason, deliveryId };
 }
 
 /**
+ * The checks that need no secret, first in the contract's order: the timestamp, then a
+ * signature header that carries at least one well-formed `sha256=` value. What fails them is
+ * refused before the credential is loaded or static data is read, so junk costs nothing.
+ */
+export function screenDelivery(request: DeliveryRequest, toleranceSeconds: number, nowSeconds: number): Rejection | undefined {
+	const deliveryId = header(request, DELIVERY_ID_HEADER)?.trim() || undefined;
+	const timestamp = checkTimestamp(header(request, TIMESTAMP_HEADER), nowSeconds, toleranceSeconds);
+	if (!timestamp.valid) return reject(timestamp.reason, deliveryId);
+	const signatureHeader = header(request, SIGNATURE_HEADER);
+	if (parseSignatureHeader(signatureHeader).length === 0) {
+		return reject(signatureHeader ? 'signature_mismatch' : 'signature_missing', deliveryId);
+	}
+	return undefined;
+}
+
+/**
  * Decides what to answer a delivery, in the contract's order: timestamp, signature, body,
  * delivery id, duplicate, event filter; then, for a delivery to accept, whether this trigger
- * can take one more while earlier ones wait to be stored. Pure and synchronous, with the clock passed in, so that
- * check-and-remember cannot interleave with another delivery in the same process.
+ * can take one more while earlier ones wait to be stored. A trigger without a usable secret
+ * answers 500 to anything that passes `screenDelivery`. Pure and synchronous, with the clock
+ * passed in, so that check-and-claim cannot interleave with another delivery in the process.
  */
 export function checkDelivery(request: DeliveryRequest, policy: DeliveryPolicy, nowSeconds: number): Verdict {
+	const screened = screenDelivery(request, policy.toleranceSeconds, nowSeconds);
+	if (screened) return screened;
 	const deliveryId = header(request, DELIVERY_ID_HEADER)?.trim() || undefined;
 	if (policy.secrets.length === 0) return reject('no_signing_secret', deliveryId);
 
-	const timestampHeader = header(request, TIMESTAMP_HEADER);
-	const timestamp = checkTimestamp(timestampHeader, nowSeconds, policy.toleranceSeconds);
-	if (!timestamp.valid) return reject(timestamp.reason, deliveryId);
-
-	const signature = verifySignature(
-		policy.secrets,
-		timestampHeader as string,
-		request.body,
-		header(request, SIGNATURE_HEADER),
-	);
+	const timestampHeader = header(request, TIMESTAMP_HEADER) as string;
+	const signature = verifySignature(policy.secrets, timestampHeader, request.body, header(request, SIGNATURE_HEADER));
 	if (!signature.valid) return reject(signature.reason, deliveryId);
 
 	const parsed = parseEvent(request.body);
@@ -115,7 +128,7 @@ export function checkDelivery(request: DeliveryRequest, policy: DeliveryPolicy, 
 		status: 200,
 		body: ACCEPTED_BODY,
 		routed: parsed.routed,
-		timestamp: timestamp.seconds,
+		timestamp: Number(timestampHeader),
 		deliveryId,
 	};
 }

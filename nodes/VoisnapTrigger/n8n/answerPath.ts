@@ -4,7 +4,9 @@ import { sleep } from 'n8n-workflow';
 import { version as n8nWorkflowVersion } from 'n8n-workflow/package.json';
 
 import { ACCEPTED_BODY } from '../contract/answers';
+import type { Verdict } from '../contract/delivery';
 import type { WebhookMemory } from './deliveryMemory';
+import { reportRejection } from './rejections';
 
 /**
  * How an accepted delivery is answered, so that Voisnap's 200 means n8n holds the execution
@@ -110,10 +112,23 @@ export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutio
 	};
 }
 
+/**
+ * Every other answer (refused, duplicate, ignored, retry later), written by the trigger at once:
+ * nothing is started, and n8n then saves static data if it changed. Refusals are reported.
+ */
+export function answerNow(context: IWebhookFunctions, verdict: Exclude<Verdict, { outcome: 'accepted' }>, credentialProblem?: string): IWebhookResponseData {
+	const response = context.getResponseObject();
+	if (verdict.outcome === 'retry_later') response.setHeader('Retry-After', String(verdict.retryAfterSeconds));
+	response.status(verdict.status).json(verdict.body);
+	if (verdict.outcome === 'rejected') reportRejection(context, verdict, credentialProblem);
+	else context.logger.debug(`Voisnap Trigger answered a ${verdict.outcome} delivery`, { deliveryId: verdict.deliveryId ?? null });
+	return { noWebhookResponse: true };
+}
+
 /** From `execute()`: sends the held answer when this process answers from the execution. */
-export function answerFromExecution(context: IExecuteFunctions): void {
+export async function answerFromExecution(context: IExecuteFunctions): Promise<void> {
 	if (current !== 'fromExecution') return;
-	context.sendResponse({
+	await context.sendResponse({
 		body: ACCEPTED_BYTES,
 		headers: { 'content-type': 'application/json; charset=utf-8' },
 		statusCode: 200,

@@ -96,7 +96,7 @@ function settled(claim: Claim): void {
  */
 export class WebhookMemory implements DuplicateGuard {
 	private readonly key: string;
-	private readonly staticData: IDataObject;
+	private staticDataOfRequest: IDataObject | undefined;
 	private readonly store: DeliveryStore;
 	private readonly tracker: SaveTracker;
 	/** The claim this delivery waits on (an earlier copy's), after findDuplicate said `in_flight`. */
@@ -115,7 +115,7 @@ export class WebhookMemory implements DuplicateGuard {
 		const node = context.getNode();
 		const webhookId = node.webhookId ?? node.id;
 		this.key = keyOf(webhookId);
-		this.staticData = context.getWorkflowStaticData('global');
+		this.context = context;
 		this.store = processStores.storeFor(scopeOf(context.getWorkflow().id, webhookId));
 		this.tracker = trackerOf(this.store);
 		this.logger = context.logger;
@@ -124,6 +124,13 @@ export class WebhookMemory implements DuplicateGuard {
 
 	private readonly logger: Logger;
 	private readonly workflowId: string | undefined;
+	private readonly context: IWebhookFunctions;
+
+	/** Read only once a delivery is genuine: forgeries never touch static data. */
+	private get staticData(): IDataObject {
+		this.staticDataOfRequest ??= this.context.getWorkflowStaticData('global');
+		return this.staticDataOfRequest;
+	}
 
 	findDuplicate(deliveryId: string, digest: Buffer) {
 		// Only genuine deliveries get here: forged ones never cost a merge.

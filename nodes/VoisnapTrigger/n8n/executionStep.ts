@@ -12,7 +12,7 @@ import { rememberInExecution } from './deliveryMemory';
  * (where this process answers from the execution) and remembered, then routed to its output.
  */
 export async function executionStep(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	answerFromExecution(context);
+	await answerFromExecution(context);
 	const items = context.getInputData();
 	const settings = readSettings({
 		routing: context.getNodeParameter('routing', 0, 'byEventType'),

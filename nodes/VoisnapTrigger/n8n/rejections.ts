@@ -1,9 +1,7 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { Verdict } from '../contract/delivery';
-
-type Rejection = Extract<Verdict, { outcome: 'rejected' }>;
+import type { Rejection } from '../contract/delivery';
 
 /**
  * n8n answers a failed test run with a 500 of its own, on a response the node has already

@@ -162,7 +162,10 @@ export class TriggerWorkflow {
 	readonly node: INode;
 	/** The workflow's static data as the database holds it. */
 	database: IDataObject;
-	private readonly credential: IDataObject | null;
+	/** The credential as n8n would decrypt it now; change it to edit the credential. */
+	credential: IDataObject | null;
+	/** How many times the node asked n8n for the credential. */
+	credentialLoads = 0;
 	private readonly nodeType: INodeType;
 	private readonly workflowId: string;
 
@@ -343,15 +346,15 @@ export class TriggerWorkflow {
 	}
 
 	private additionalData(request: unknown, response: RecordedResponse | undefined): IWorkflowExecuteAdditionalData {
-		const credential = this.credential;
 		return {
 			httpRequest: request,
 			httpResponse: response,
 			credentialsHelper: {
 				isCredentialUsableByNode: () => true,
 				getDecrypted: async () => {
-					if (credential === null) throw new Error('Node does not have any credentials set');
-					return credential;
+					this.credentialLoads++;
+					if (this.credential === null) throw new Error('Node does not have any credentials set');
+					return { ...this.credential };
 				},
 			},
 			restApiUrl: 'http://localhost/rest',
