@@ -35,7 +35,11 @@ export class VoisnapTrigger implements INodeType {
 		name: 'voisnapTrigger',
 		icon: { light: 'file:voisnap.svg', dark: 'file:voisnap.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// The same node (README "Version history"): on version 1, n8n evaluates an expression to
+		// parse every request's body (`options.binaryData`), which on n8n 2.x takes an expression
+		// isolate per delivery when N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE is on. New nodes get 2.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle:
 			'={{ ($parameter["events"] || []).includes("*") ? "All events" : ($parameter["events"] || []).join(", ") }}',
 		description: 'Starts the workflow when Voisnap sends a verified webhook event',

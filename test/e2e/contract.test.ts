@@ -45,6 +45,8 @@ const workflows = {
 	noCredential: voisnapWorkflow({ name: 'credential missing', credentialId: 'NoSuchCredentl1', credentialName: 'Gone' }),
 	concurrent: voisnapWorkflow({ name: '50 concurrent copies' }),
 	testMode: voisnapWorkflow({ name: 'test mode', active: false }),
+	/** A workflow saved before node version 2: it must keep working unchanged. */
+	versionOne: voisnapWorkflow({ name: 'node version 1', typeVersion: 1 }),
 };
 
 let n8n: N8nInstance;
@@ -314,6 +316,20 @@ describe(`n8n ${N8N_VERSION}: routing`, () => {
 		}
 		const types = started.map((execution) => execution.outputs[0][0].type).sort();
 		expect(types).toEqual(names.map((name) => fixtureJson(name).type).sort());
+	});
+
+	test('a node of version 1 (workflows saved before version 2) routes, answers and deduplicates the same', async () => {
+		expect(workflows.versionOne.nodes[0].typeVersion).toBe(1);
+		expect(workflows.routes.nodes[0].typeVersion).toBe(2);
+		const executions = await track(n8n, workflows.versionOne);
+		for (const name of ['AnalysisCompleted', 'VoicemailDetected']) {
+			const delivery = sign(SECRET, { body: eventFixture(name) });
+			expectJsonAnswer(await deliver(n8n, workflows.versionOne, delivery), 200, { received: true });
+			expectJsonAnswer(await deliver(n8n, workflows.versionOne, delivery), 200, { received: true, duplicate: true });
+		}
+		const started = await executions.started(2);
+		expect(started.map(occupiedOutputs)).toEqual([[[routeIndexOf('AnalysisCompleted'), 1]], [[routeIndexOf('VoicemailDetected'), 1]]]);
+		expect(started[0].outputs).toHaveLength(ROUTE_OUTPUTS.length);
 	});
 
 	test('options includeHeaders and includeRawBody add the headers (without the signature) and the exact body', async () => {

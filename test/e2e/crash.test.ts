@@ -119,7 +119,12 @@ describe(`n8n ${N8N_VERSION}: acknowledged means stored, through a crash and a d
 	const workflow = voisnapWorkflow();
 
 	beforeAll(async () => {
-		n8n = await Instance.start({ credential: { signingSecret: SECRET }, workflows: [workflow] });
+		// n8n's own graceful-shutdown time (the harness shortens it for quick teardowns): a deploy's.
+		n8n = await Instance.start({
+			credential: { signingSecret: SECRET },
+			workflows: [workflow],
+			env: { N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '30' },
+		});
 	}, START_TIMEOUT_MS);
 
 	afterAll(async () => {

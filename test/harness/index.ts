@@ -19,6 +19,7 @@ export { freePort } from './ports';
 export { OWNER, RestSession } from './rest';
 export type { CredentialJson, VoisnapSecrets, VoisnapWorkflowOptions, WorkflowJson, WorkflowNodeJson } from './workflows';
 export {
+	CURRENT_TYPE_VERSION,
 	DEFAULT_TRIGGER_NAME,
 	ROUTE_OUTPUTS,
 	VOISNAP_CREDENTIAL_ID,

@@ -86,7 +86,12 @@ export interface VoisnapWorkflowOptions {
 	credentialName?: string;
 	/** Whether the harness activates it (publishes it, on 2.x) before starting n8n. Default true. */
 	active?: boolean;
+	/** The trigger's node version: 2 (what the editor gives a new node) unless an older workflow's 1. */
+	typeVersion?: number;
 }
+
+/** The node version the editor gives a Voisnap Trigger added today. */
+export const CURRENT_TYPE_VERSION = 2;
 
 /**
  * A workflow holding only the Voisnap Trigger. n8n records the trigger's output in every
@@ -101,7 +106,7 @@ export function voisnapWorkflow(options: VoisnapWorkflowOptions = {}): WorkflowJ
 		id: randomUUID(),
 		name: nodeName,
 		type: VOISNAP_TRIGGER_TYPE,
-		typeVersion: 1,
+		typeVersion: options.typeVersion ?? CURRENT_TYPE_VERSION,
 		position: [0, 0],
 		webhookId: options.webhookId ?? randomUUID(),
 		parameters: { ...options.parameters },

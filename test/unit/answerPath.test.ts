@@ -105,6 +105,24 @@ describe('n8n 2.x: n8n answers after storing', () => {
 		expect(retry.outputs).toBeDefined();
 	});
 
+	it('a sender that hangs up while n8n stores the delivery: a retry then waits for it and is a duplicate, never a second run', async () => {
+		const workflow = trigger();
+		const copy = delivery('dlv_hung_up');
+		let retry: ReturnType<TriggerWorkflow['deliver']> | undefined;
+		const first = await workflow.deliver(copy, 'webhook', 'answersAfterStoring', {
+			senderHangsUp: true,
+			// Voisnap's retry arrives while the first copy is still being stored.
+			whileStoring: async () => {
+				retry = workflow.deliver(copy);
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			},
+		});
+		expect(first.outputs).toBeDefined();
+		const second = await retry!;
+		expect(second.body).toEqual({ received: true, duplicate: true });
+		expect(second.outputs).toBeUndefined();
+	});
+
 	it('the execution writes the memory into the run\'s own static data, so a later node writing static data cannot undo it', async () => {
 		const workflow = trigger();
 		await workflow.deliver(delivery('dlv_a'), 'webhook', 'answersAfterStoring', { laterNodeWritesStaticData: true });

@@ -46,7 +46,7 @@ const TRIGGER_TYPE = 'n8n-nodes-voisnap.voisnapTrigger';
 const TRIGGER_NAME = 'Voisnap Trigger';
 /** Built-in nodes that run with no external account, at versions present in n8n 1.123 and 2.41. */
 const ALLOWED_TYPES: Record<string, number[]> = {
-	[TRIGGER_TYPE]: [1],
+	[TRIGGER_TYPE]: [2],
 	'n8n-nodes-base.set': [3.4],
 	'n8n-nodes-base.noOp': [1],
 	'n8n-nodes-base.if': [2, 2.2],
@@ -152,7 +152,7 @@ describe('examples/voisnap-events.json', () => {
 		expect(nodes.filter((node) => node.type === TRIGGER_TYPE)).toEqual([trigger]);
 		expect(trigger).toMatchObject({
 			type: TRIGGER_TYPE,
-			typeVersion: 1,
+			typeVersion: 2,
 			parameters: { events: ['*'], routing: 'byEventType' },
 			credentials: { voisnapApi: { id: 'voisnap-example', name: 'Voisnap' } },
 		});

@@ -369,6 +369,12 @@ describe('Voisnap Trigger driven through n8n-core', () => {
 			]);
 		});
 
+		it('is one node in versions 1 and 2, new nodes getting 2 (README "Version history")', () => {
+			const description = new VoisnapTrigger().description;
+			expect(description.version).toEqual([1, 2]);
+			expect(description.defaultVersion).toBe(2);
+		});
+
 		it('reports that there is never anything to register with Voisnap', async () => {
 			const methods = new VoisnapTrigger().webhookMethods.default;
 			await expect(methods.checkExists.call({})).resolves.toBe(true);

@@ -37,8 +37,12 @@ export interface Claim {
 	readonly seconds: number;
 }
 
-/** Claims never settled (an answer n8n never finished) are dropped after this long. */
-const STALE_CLAIM_SECONDS = 15 * 60;
+/**
+ * A claim not settled after this long is dropped: n8n failed to store the delivery without
+ * answering anyone (its sender had gone). Storing takes milliseconds, or as long as a slot under
+ * n8n's concurrency limit takes; dropping a claim too early can let a retry run twice.
+ */
+const STALE_CLAIM_SECONDS = 5 * 60;
 
 /** Bytes of hash kept per key: 72 bits make a collision among 100,000 ids a 1-in-10^12 event. */
 const KEY_BYTES = (KEY_LENGTH / 4) * 3;

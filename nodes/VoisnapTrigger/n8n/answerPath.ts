@@ -57,19 +57,15 @@ export function webhookAnswerFields(): { responseMode: WebhookResponseMode; resp
 const ACCEPTED_BYTES = Buffer.from(JSON.stringify(ACCEPTED_BODY));
 
 /**
- * Called after n8n's answer to an accepted delivery went out (`finish`) or the connection closed
- * without one: only a 200 means n8n held the execution when it answered.
+ * Settles the delivery's claim on n8n's answer: a 200 means n8n held the execution when it
+ * answered, anything else that it did not. A sender that hung up first (Voisnap gives up after
+ * 5 s) settles nothing: n8n goes on storing the delivery, and what it does decides.
  */
-function settleWhenAnswered(response: ReturnType<IWebhookFunctions['getResponseObject']>, memory: WebhookMemory | undefined, onAnswered: () => void): void {
-	let finished = false;
+function settleOnAnswer(response: ReturnType<IWebhookFunctions['getResponseObject']>, memory: WebhookMemory | undefined, onAnswered: () => void): void {
 	response.once('finish', () => {
-		finished = true;
 		if (response.statusCode === 200) memory?.confirm();
 		else memory?.release();
 		onAnswered();
-	});
-	response.once('close', () => {
-		if (!finished) memory?.release();
 	});
 }
 
@@ -81,7 +77,7 @@ export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutio
 	const workflowData = [[item]];
 	const response = context.getResponseObject();
 	if (current !== 'afterStoring') {
-		settleWhenAnswered(response, memory, () => undefined);
+		settleOnAnswer(response, memory, () => undefined);
 		return current === 'fromExecution' ? { workflowData } : { workflowData, webhookResponse: ACCEPTED_BODY };
 	}
 
@@ -90,7 +86,7 @@ export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutio
 	let turnPassed = false;
 	void sleep(0).then(() => (turnPassed = true));
 	let readAfterStoring: boolean | undefined;
-	settleWhenAnswered(response, memory, () => {
+	settleOnAnswer(response, memory, () => {
 		if (readAfterStoring === true || current !== 'afterStoring') return;
 		current = 'atOnce';
 		context.logger.warn(
@@ -107,6 +103,8 @@ export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutio
 		get webhookResponse() {
 			readAfterStoring = turnPassed;
 			memory?.save();
+			// n8n holds the execution now, whether or not the sender is still there to hear it.
+			if (turnPassed) memory?.confirm();
 			return ACCEPTED_BODY;
 		},
 	};

@@ -174,11 +174,14 @@ export class WebhookMemory implements DuplicateGuard {
 		this.staticData[this.key] = this.lastWrite as unknown as IDataObject;
 	}
 
-	/** n8n holds the execution and has saved what `save()` wrote: the delivery is remembered. */
+	/**
+	 * n8n holds the execution: the delivery is remembered. What `save()` wrote last is saved by
+	 * n8n before (n8n 2.x) or just after (1.x) its answer.
+	 */
 	confirm(): void {
+		if (this.lastWrite) this.tracker.markSaved(this.lastWrite);
 		if (!this.own) return;
 		this.store.confirm(this.own, Math.floor(Date.now() / 1000), this.limits);
-		if (this.lastWrite) this.tracker.markSaved(this.lastWrite);
 		settled(this.own);
 		this.own = undefined;
 	}

@@ -143,6 +143,10 @@ export interface DeliveryCircumstances {
 	executionInAnotherProcess?: boolean;
 	/** n8n answers with its own body instead of reading webhookResponse. */
 	ignoresWebhookResponse?: boolean;
+	/** The sender hangs up (Voisnap's 5 s) before n8n has stored the execution. */
+	senderHangsUp?: boolean;
+	/** Runs while n8n is inserting the execution (after webhook() returned, before the insert). */
+	whileStoring?: () => Promise<void>;
 }
 
 /** How n8n handles what `webhook()` returns, per shared/n8n-answer-and-static-data.md. */
@@ -289,7 +293,9 @@ export class TriggerWorkflow {
 		}
 		// The execution's run loads static data from the database (2.x before, 1.x after the insert).
 		const runWorkflow = this.load();
+		if (circumstances.senderHangsUp) response.emit('close');
 		await new Promise((resolve) => setTimeout(resolve, 2));
+		await circumstances.whileStoring?.();
 		if (circumstances.failBeforeInsert) {
 			response.status(500).json({ message: 'Error in workflow' });
 			return;
