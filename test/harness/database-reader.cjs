@@ -13,9 +13,10 @@
  *                                             run: json items per output index, and errors
  *   {"op":"counts","workflowId"?:string}      {total, pending, byStatus}
  *   {"op":"staticData","workflowId":string}   the workflow's static data, parsed (or null)
- *   {"op":"deliveries","workflowId":string}   [{id, status, deliveryIds}] per execution: the
- *                                             delivery ids its data holds (in the trigger's
- *                                             output, else in the items still waiting to run)
+ *   {"op":"deliveries","workflowId":string}   [{id, status, deliveryIds, ranIds}] per execution:
+ *                                             the delivery ids its data holds (in any node's
+ *                                             output or in the items still waiting to run), and
+ *                                             those that a node of it has run with
  *   {"op":"workflows"}                        [{id, name, active, activeVersionId}]
  *   {"op":"activate","ids":string[]}          what `n8n publish:workflow` (2.x) and
  *                                             `n8n update:workflow --active=true` (1.x) write
@@ -95,18 +96,19 @@ function deliveryIdsIn(outputs) {
 	return ids;
 }
 
-/** Where a delivery's item is in an execution: the trigger's output once it ran, else the stack. */
+/** Where a delivery's item is in an execution: a node's output once it ran, else the stack. */
 function deliveryIdsOf(text) {
-	if (text === null || text === undefined) return [];
+	if (text === null || text === undefined) return { deliveryIds: [], ranIds: [] };
 	const data = flatted.parse(text);
-	const ids = new Set();
+	const ran = new Set();
 	for (const runs of Object.values((data.resultData && data.resultData.runData) || {})) {
-		for (const run of runs || []) for (const id of deliveryIdsIn(run && run.data && run.data.main)) ids.add(id);
+		for (const run of runs || []) for (const id of deliveryIdsIn(run && run.data && run.data.main)) ran.add(id);
 	}
+	const all = new Set(ran);
 	for (const entry of (data.executionData && data.executionData.nodeExecutionStack) || []) {
-		for (const id of deliveryIdsIn(entry && entry.data && entry.data.main)) ids.add(id);
+		for (const id of deliveryIdsIn(entry && entry.data && entry.data.main)) all.add(id);
 	}
-	return [...ids];
+	return { deliveryIds: [...all], ranIds: [...ran] };
 }
 
 const operations = {
@@ -116,7 +118,7 @@ const operations = {
 			 WHERE e.workflowId = ? ORDER BY e.id`,
 			[workflowId],
 		);
-		return rows.map(({ id, status, data }) => ({ id: String(id), status, deliveryIds: deliveryIdsOf(data) }));
+		return rows.map(({ id, status, data }) => ({ id: String(id), status, ...deliveryIdsOf(data) }));
 	},
 	async executions({ workflowId }) {
 		const where = workflowId === undefined ? '' : 'WHERE e.workflowId = ?';

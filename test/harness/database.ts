@@ -46,6 +46,8 @@ export interface StoredDeliveries {
 	id: string;
 	status: string;
 	deliveryIds: string[];
+	/** The delivery ids a node of this execution has run with (the trigger's step, at least). */
+	ranIds: string[];
 }
 
 export interface StoredWorkflow {
