@@ -469,11 +469,11 @@ export class N8nInstance {
 }
 
 /** The path segment after the webhook id: the node's `path` parameter, else 'webhook' (Voisnap's). */
-function webhookPathOf(parameters: Record<string, unknown>): string {
+export function webhookPathOf(parameters: Record<string, unknown>): string {
 	return typeof parameters.path === 'string' && parameters.path !== '' ? parameters.path : 'webhook';
 }
 
-function toExecution(stored: StoredExecution, triggerName: string): Execution {
+export function toExecution(stored: StoredExecution, triggerName: string): Execution {
 	const trigger = stored.nodes[triggerName];
 	return {
 		id: stored.id,
