@@ -102,8 +102,11 @@ function figures(records: DeliveryRecord[], executions: StoredExecution[], worke
 test(`n8n ${N8N_VERSION} queue mode: SIGKILL of a webhook process and of the worker during a burst of ${DELIVERIES}: every acknowledged delivery stored`, async () => {
 	const [, victim] = cluster.webhooks;
 	const [worker] = cluster.workers;
+	const started = Date.now();
 	const restarts: Array<Promise<void>> = [];
+	const killedAt: Record<string, number> = {};
 	const crash = (process: typeof victim) => {
+		killedAt[process.name] = Date.now() - started;
 		restarts.push(
 			(async () => {
 				await process.kill('SIGKILL');
@@ -111,7 +114,6 @@ test(`n8n ${N8N_VERSION} queue mode: SIGKILL of a webhook process and of the wor
 			})(),
 		);
 	};
-	const started = Date.now();
 	const records = await sendWithRetries(deliveries(), {
 		secret: SECRET,
 		urls: cluster.webhookUrls(workflow.id),
@@ -137,7 +139,8 @@ test(`n8n ${N8N_VERSION} queue mode: SIGKILL of a webhook process and of the wor
 	};
 	console.log(
 		`n8n ${N8N_VERSION} queue mode, crash figures (${sentMs} ms of sending, ${restarts.length} processes killed): ${JSON.stringify(counts)}\n` +
-			`missing: ${result.missing.join(', ') || 'none'}\nrun twice: ${result.runTwice.join(', ') || 'none'}\n` +
+			`killed at (ms after the first delivery): ${JSON.stringify(killedAt)}\n` +
+			`missing (acknowledged at ms): ${result.missing.map((id) => `${id}@${records.find((record) => record.id === id)?.acknowledged?.at}`).join(', ') || 'none'}\nrun twice: ${result.runTwice.join(', ') || 'none'}\n` +
 			`executions without their item: ${JSON.stringify(result.executionsWithoutItem.slice(0, 5))}${result.executionsWithoutItem.length > 5 ? ' ...' : ''}`,
 	);
 	expect(restarts).toHaveLength(2);
