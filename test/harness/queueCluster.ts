@@ -9,7 +9,9 @@ import type { ExpressionEngine } from './environment';
 import { n8nEnvironment } from './environment';
 import type { N8nInstall } from './install';
 import { installN8n, n8nVersionFromEnv } from './install';
-import type { Execution, WaitForIdleOptions } from './instance';
+import type { WaitForIdleOptions } from './idle';
+import { waitForIdle } from './idle';
+import type { Execution } from './instance';
 import { toExecution, webhookPathOf } from './instance';
 import type { QueueRole } from './n8nProcess';
 import { N8nProcess } from './n8nProcess';
@@ -55,7 +57,6 @@ export interface QueueClusterOptions {
 }
 
 const DATABASE = 'n8n';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * n8n's queue mode on one machine: Postgres and Redis from Debian's packages, one `n8n start`
@@ -249,20 +250,7 @@ export class QueueCluster {
 	 * answers before the execution is created, and workers run it later still.
 	 */
 	async waitForIdle(options: WaitForIdleOptions = {}): Promise<ExecutionCounts> {
-		const { workflowId, quietMs = 1500, atLeast = 0, timeoutMs = 120_000 } = options;
-		const deadline = Date.now() + timeoutMs;
-		let last: ExecutionCounts | undefined;
-		let stableSince = Date.now();
-		for (;;) {
-			const counts = await this.database.counts(workflowId);
-			if (!last || counts.total !== last.total || counts.pending !== last.pending) stableSince = Date.now();
-			last = counts;
-			if (counts.pending === 0 && counts.total >= atLeast && Date.now() - stableSince >= quietMs) return counts;
-			if (Date.now() > deadline) {
-				throw new Error(`queue cluster not idle after ${timeoutMs} ms: ${JSON.stringify(counts)} (wanted at least ${atLeast})`);
-			}
-			await sleep(200);
-		}
+		return waitForIdle(this.database, options, 'queue cluster');
 	}
 
 	/** The workflow's executions, oldest first, with the trigger node's outputs. */
