@@ -109,7 +109,7 @@ export class QueueCluster {
 		const install = await installN8n(options.version ?? n8nVersionFromEnv());
 		const packages = [...(options.installPackage === false ? [] : [await packPackage()]), ...(options.extraPackages ?? [])];
 		const installMs = lap();
-		const [postgres, redis] = await Promise.all([PostgresServer.start(), RedisServer.start()]);
+		const [postgres, redis] = await bothOrNeither(PostgresServer.start(), RedisServer.start());
 		const servicesMs = lap();
 		const encryptionKey = randomBytes(24).toString('hex');
 		const environmentOf = (role: QueueRole, userFolder: string, port: number, brokerPort: number) => () =>
@@ -124,6 +124,7 @@ export class QueueCluster {
 		const newProcess = async (name: string, role: QueueRole, port?: number) => {
 			const userFolder = mkdtempSync(join(tmpdir(), `n8n-${install.version}-${name}-`));
 			const ownPort = port ?? (await freePort());
+			// n8n's default, said out loud: the crash figures depend on it (jobs in flight on a worker).
 			const args = role === 'worker' ? ['--concurrency=10'] : [];
 			return new N8nProcess(name, role, install, userFolder, ownPort, environmentOf(role, userFolder, ownPort, await freePort()), args);
 		};
@@ -273,6 +274,14 @@ export class QueueCluster {
 			for (const n8n of this.processes) rmSync(n8n.userFolder, { recursive: true, force: true });
 		}
 	}
+}
+
+/** Both servers, or, when one fails to start, neither (the other is stopped). */
+async function bothOrNeither(postgres: Promise<PostgresServer>, redis: Promise<RedisServer>): Promise<[PostgresServer, RedisServer]> {
+	const [pg, rd] = await Promise.allSettled([postgres, redis]);
+	if (pg.status === 'fulfilled' && rd.status === 'fulfilled') return [pg.value, rd.value];
+	await Promise.allSettled([pg.status === 'fulfilled' ? pg.value.stop() : undefined, rd.status === 'fulfilled' ? rd.value.stop() : undefined]);
+	throw pg.status === 'rejected' ? pg.reason : (rd as PromiseRejectedResult).reason;
 }
 
 /** What each role needs beyond the harness's usual environment (environment.ts). */
