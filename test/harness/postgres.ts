@@ -46,7 +46,7 @@ async function serverIdentity(): Promise<{ uid: number; gid: number } | undefine
 export class PostgresServer {
 	private constructor(
 		private readonly bin: string,
-		private readonly folder: string,
+		readonly folder: string,
 		private readonly child: ChildProcess,
 		readonly port: number,
 		private readonly password: string,

@@ -35,7 +35,7 @@ function ping(port: number): Promise<boolean> {
  */
 export class RedisServer {
 	private constructor(
-		private readonly folder: string,
+		readonly folder: string,
 		private readonly child: ChildProcess,
 		readonly port: number,
 		readonly logFile: string,
