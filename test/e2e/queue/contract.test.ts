@@ -4,8 +4,8 @@
  * delivery goes over real HTTP to a webhook process, as a load balancer would send it; the
  * execution must be enqueued there and run on the worker, with the items regular mode emits.
  */
-import type { N8nProcess, QueueCluster } from '../../harness';
-import { QueueCluster as Cluster, voisnapWorkflow } from '../../harness';
+import type { N8nProcess } from '../../harness';
+import { QueueCluster, voisnapWorkflow } from '../../harness';
 import type { PostResult } from '../../support/signedDelivery';
 import { eventFixture, eventFixtureNames, nowSeconds, postDelivery } from '../../support/signedDelivery';
 import { ISO_PATTERN, N8N_VERSION, TEST_TIMEOUT_MS, fixtureJson, occupiedOutputs, routeIndexOf, sign } from '../support';
@@ -24,7 +24,7 @@ const workflows = {
 let cluster: QueueCluster;
 
 beforeAll(async () => {
-	cluster = await Cluster.start({ version: N8N_VERSION, credential: { signingSecret: SECRET }, workflows: Object.values(workflows) });
+	cluster = await QueueCluster.start({ version: N8N_VERSION, credential: { signingSecret: SECRET }, workflows: Object.values(workflows) });
 	console.log(`n8n ${N8N_VERSION} queue cluster started: ${JSON.stringify(cluster.timings)}`);
 }, CLUSTER_START_TIMEOUT_MS);
 

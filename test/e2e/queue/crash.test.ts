@@ -11,8 +11,8 @@
  * 180). The `legacy` expression engine on 2.x, as n8n's README tuning advice says, which also
  * lets n8n answer faster than it stores (the window a crash exposes).
  */
-import type { QueueCluster, StoredExecution } from '../../harness';
-import { QueueCluster as Cluster, voisnapWorkflow } from '../../harness';
+import type { StoredExecution } from '../../harness';
+import { QueueCluster, voisnapWorkflow } from '../../harness';
 import type { DeliveryRecord } from '../../support/retryingSender';
 import { sendWithRetries, summarise } from '../../support/retryingSender';
 import { eventFixture } from '../../support/signedDelivery';
@@ -32,7 +32,7 @@ const workflow = voisnapWorkflow({ name: 'queue: crashes during a burst' });
 let cluster: QueueCluster;
 
 beforeAll(async () => {
-	cluster = await Cluster.start({
+	cluster = await QueueCluster.start({
 		version: N8N_VERSION,
 		credential: { signingSecret: SECRET },
 		workflows: [workflow],

@@ -10,8 +10,8 @@
  * per burst of 50), and a burst would take ~5 s instead of ~1 s.
  */
 import { deliveryKey } from '../../../nodes/VoisnapTrigger/contract/deliveryStore';
-import type { QueueCluster, WorkflowJson } from '../../harness';
-import { QueueCluster as Cluster, voisnapWorkflow } from '../../harness';
+import type { WorkflowJson } from '../../harness';
+import { QueueCluster, voisnapWorkflow } from '../../harness';
 import type { SignedDelivery } from '../../support/signedDelivery';
 import { eventFixture, postDelivery } from '../../support/signedDelivery';
 import { N8N_VERSION, TEST_TIMEOUT_MS, sign, withConcurrency } from '../support';
@@ -66,7 +66,7 @@ const accepted = new Map<WorkflowJson, Array<{ id: string; body: Buffer }>>([
 ]);
 
 beforeAll(async () => {
-	cluster = await Cluster.start({
+	cluster = await QueueCluster.start({
 		version: N8N_VERSION,
 		credential: { signingSecret: SECRET },
 		workflows: Object.values(workflows),
