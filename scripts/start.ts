@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import type { WorkflowJson } from '../test/harness';
 import { N8nInstance, OWNER, REPO_DIR, n8nVersionFromEnv } from '../test/harness';
+import { queueModeRequested, startQueueMode } from './lib/queueStart';
 import { START_FILE } from './lib/sendEvent';
 
 const EXAMPLE = join(REPO_DIR, 'examples', 'voisnap-events.json');
@@ -33,6 +34,14 @@ async function main(): Promise<void> {
 	const trigger = workflow.nodes.find((node) => node.type === 'n8n-nodes-voisnap.voisnapTrigger');
 	if (!trigger?.credentials?.voisnapApi) throw new Error(`${EXAMPLE} has no Voisnap Trigger with a credential`);
 
+	if (queueModeRequested(process.argv.slice(2), process.env)) {
+		console.error(`[start] starting n8n ${version} in queue mode (Postgres, Redis, main on port ${port}, 2 webhook processes, a worker)`);
+		const queue = await startQueueMode({ version, port, secret, secretOrigin: origin, credentialIdentity: trigger.credentials.voisnapApi, workflow });
+		serveUntilStopped({ webhookUrl: queue.webhookUrl, secret, editorUrl: queue.editorUrl }, queue.stop);
+		console.log(queue.banner);
+		return;
+	}
+
 	console.error(`[start] starting n8n ${version} with this package on port ${port} (first run installs n8n: a few minutes)`);
 	const n8n = await N8nInstance.start({
 		version,
@@ -43,24 +52,8 @@ async function main(): Promise<void> {
 		setUpOwner: true,
 	});
 
-	let stopping = false;
-	const stop = async () => {
-		if (stopping) return;
-		stopping = true;
-		console.error('\n[start] stopping n8n');
-		rmSync(join(REPO_DIR, START_FILE), { force: true });
-		await n8n.stop();
-		process.exit(0);
-	};
-	process.on('SIGINT', () => void stop());
-	process.on('SIGTERM', () => void stop());
-
 	const webhookUrl = n8n.webhookUrl(workflow.id);
-	mkdirSync(join(REPO_DIR, '.tmp'), { recursive: true });
-	writeFileSync(
-		join(REPO_DIR, START_FILE),
-		`${JSON.stringify({ webhookUrl, secret, editorUrl: n8n.baseUrl }, null, 2)}\n`,
-	);
+	serveUntilStopped({ webhookUrl, secret, editorUrl: n8n.baseUrl }, () => n8n.stop());
 
 	console.log(`
 n8n ${version} is running with n8n-nodes-voisnap and the workflow "${workflow.name}".
@@ -77,6 +70,23 @@ Send a signed sample event from another terminal:
 
 n8n's log: ${n8n.logFile}
 Ctrl-C stops n8n.`);
+}
+
+/** Writes what `npm run send-event` reads, and stops everything on Ctrl-C (or SIGTERM). */
+function serveUntilStopped(info: { webhookUrl: string; secret: string; editorUrl: string }, stopAll: () => Promise<void>): void {
+	let stopping = false;
+	const stop = async () => {
+		if (stopping) return;
+		stopping = true;
+		console.error('\n[start] stopping n8n');
+		rmSync(join(REPO_DIR, START_FILE), { force: true });
+		await stopAll();
+		process.exit(0);
+	};
+	process.on('SIGINT', () => void stop());
+	process.on('SIGTERM', () => void stop());
+	mkdirSync(join(REPO_DIR, '.tmp'), { recursive: true });
+	writeFileSync(join(REPO_DIR, START_FILE), `${JSON.stringify(info, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {

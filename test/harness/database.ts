@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import type { N8nInstall } from './install';
+import type { PostgresConnection } from './postgres';
 
 /** Where `database-reader.cjs` lives (plain JS: it runs under n8n's own Node.js). */
 const READER = join(__dirname, 'database-reader.cjs');
+/** Its Postgres counterpart (queue mode). */
+const POSTGRES_READER = join(__dirname, 'postgres-reader.cjs');
 
 /** One node's first run in an execution, as n8n stored it. */
 export interface NodeRun {
@@ -32,6 +35,8 @@ export interface StoredExecution {
 	/** The execution's error message (resultData.error), if any. */
 	error: string | null;
 	lastNodeExecuted: string | null;
+	/** Postgres only: JSON of the items still waiting to run (an execution no worker ran). */
+	queuedItems?: Array<Record<string, unknown>>;
 }
 
 export interface ExecutionCounts {
@@ -79,10 +84,17 @@ export class N8nDatabase {
 	constructor(
 		private readonly install: N8nInstall,
 		readonly path: string,
+		private readonly readerArgs: string[] = [READER, install.n8nDir, path],
 	) {}
 
+	/** n8n's Postgres database (queue mode); `path` is then a description, not a file. */
+	static postgres(install: N8nInstall, connection: PostgresConnection): N8nDatabase {
+		const description = `postgres://${connection.user}@${connection.host}:${connection.port}/${connection.database}`;
+		return new N8nDatabase(install, description, [POSTGRES_READER, install.n8nDir, JSON.stringify(connection)]);
+	}
+
 	private start(): ChildProcessWithoutNullStreams {
-		const reader = spawn(this.install.node, [READER, this.install.n8nDir, this.path], { stdio: ['pipe', 'pipe', 'pipe'] });
+		const reader = spawn(this.install.node, this.readerArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
 		let stderr = '';
 		reader.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 		createInterface({ input: reader.stdout }).on('line', (line) => {

@@ -14,6 +14,10 @@ import { packPackage } from './pack';
 import { freePort } from './ports';
 import { run, spawnGroup, stopGroup } from './processes';
 import { EditorChannel } from './editor';
+import type { WaitForIdleOptions } from './idle';
+import { waitForIdle } from './idle';
+
+export type { WaitForIdleOptions } from './idle';
 import { RestSession } from './rest';
 import type { CredentialJson, VoisnapSecrets, WorkflowJson } from './workflows';
 import type { Activation, N8nCli } from './userFolder';
@@ -70,16 +74,6 @@ export interface Execution {
 	errorDescription: string | null;
 	/** Every node's first run, by node name. */
 	nodes: Record<string, NodeRun>;
-}
-
-export interface WaitForIdleOptions {
-	/** Only this workflow's executions (default: all). */
-	workflowId?: string;
-	/** The count must not change for this long (default 1500 ms): answers precede executions. */
-	quietMs?: number;
-	/** Do not return before at least this many executions exist. */
-	atLeast?: number;
-	timeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -369,20 +363,7 @@ export class N8nInstance {
 	 * changed for `quietMs`: n8n answers a delivery before it creates the execution.
 	 */
 	async waitForIdle(options: WaitForIdleOptions = {}): Promise<ExecutionCounts> {
-		const { workflowId, quietMs = 1500, atLeast = 0, timeoutMs = 120_000 } = options;
-		const deadline = Date.now() + timeoutMs;
-		let last: ExecutionCounts | undefined;
-		let stableSince = Date.now();
-		for (;;) {
-			const counts = await this.database.counts(workflowId);
-			if (!last || counts.total !== last.total || counts.pending !== last.pending) stableSince = Date.now();
-			last = counts;
-			if (counts.pending === 0 && counts.total >= atLeast && Date.now() - stableSince >= quietMs) return counts;
-			if (Date.now() > deadline) {
-				throw new Error(`n8n not idle after ${timeoutMs} ms: ${JSON.stringify(counts)} (wanted at least ${atLeast})`);
-			}
-			await sleep(200);
-		}
+		return waitForIdle(this.database, options);
 	}
 
 	/** The workflow's executions, oldest first, with the trigger node's outputs. */
@@ -469,11 +450,11 @@ export class N8nInstance {
 }
 
 /** The path segment after the webhook id: the node's `path` parameter, else 'webhook' (Voisnap's). */
-function webhookPathOf(parameters: Record<string, unknown>): string {
+export function webhookPathOf(parameters: Record<string, unknown>): string {
 	return typeof parameters.path === 'string' && parameters.path !== '' ? parameters.path : 'webhook';
 }
 
-function toExecution(stored: StoredExecution, triggerName: string): Execution {
+export function toExecution(stored: StoredExecution, triggerName: string): Execution {
 	const trigger = stored.nodes[triggerName];
 	return {
 		id: stored.id,

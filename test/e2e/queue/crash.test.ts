@@ -1,0 +1,155 @@
+/**
+ * Crashes in n8n's queue mode (N8N_VERSION, default 2.41.1): during a burst from a sender that
+ * retries like Voisnap (test/support/retryingSender.ts), one webhook process and then the worker
+ * are killed with SIGKILL, and started again as a supervisor would. Every delivery that was
+ * acknowledged (got a 2xx) must be stored: an execution exists holding its item, succeeded or
+ * kept by n8n with its data so that it can be retried.
+ *
+ * Settings that make n8n's own recovery visible in seconds rather than minutes: the worker's job
+ * lock and stalled-job check at 5 s (QUEUE_WORKER_*; defaults 30 s), and main's recovery of
+ * executions whose job is gone every minute (N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL; default
+ * 180). The `legacy` expression engine on 2.x, as n8n's README tuning advice says, which also
+ * lets n8n answer faster than it stores (the window a crash exposes).
+ */
+import type { StoredExecution } from '../../harness';
+import { QueueCluster, voisnapWorkflow } from '../../harness';
+import type { DeliveryRecord } from '../../support/retryingSender';
+import { sendWithRetries, summarise } from '../../support/retryingSender';
+import { eventFixture } from '../../support/signedDelivery';
+import { N8N_VERSION } from '../support';
+import { CLUSTER_START_TIMEOUT_MS, deliveryIdsOf, executionsPerDelivery } from './support';
+
+jest.setTimeout(8 * 60_000);
+
+const SECRET = 'whsec_queueCrashSecret5e0b6c2d9a71f3';
+const DELIVERIES = 150;
+const CONCURRENCY = 10;
+/** Acknowledgements after which the second webhook process, then the worker, are killed. */
+const KILL_WEBHOOK_AT = 40;
+const KILL_WORKER_AT = 80;
+
+const workflow = voisnapWorkflow({ name: 'queue: crashes during a burst' });
+let cluster: QueueCluster;
+
+beforeAll(async () => {
+	cluster = await QueueCluster.start({
+		version: N8N_VERSION,
+		credential: { signingSecret: SECRET },
+		workflows: [workflow],
+		expressionEngine: 'legacy',
+		roleEnv: {
+			main: { N8N_EXECUTIONS_QUEUE_RECOVERY_INTERVAL: '1' },
+			worker: { QUEUE_WORKER_LOCK_DURATION: '5000', QUEUE_WORKER_LOCK_RENEW_TIME: '2500', QUEUE_WORKER_STALLED_INTERVAL: '5000' },
+		},
+	});
+	console.log(`n8n ${N8N_VERSION} queue cluster started: ${JSON.stringify(cluster.timings)}`);
+}, CLUSTER_START_TIMEOUT_MS);
+
+afterAll(async () => {
+	await cluster?.stop();
+});
+
+function deliveries() {
+	const envelope = JSON.parse(eventFixture('SessionEnded').toString('utf8')) as { data: Record<string, unknown> };
+	return Array.from({ length: DELIVERIES }, (_, index) => ({
+		id: `dlv_crash_${String(index).padStart(3, '0')}`,
+		body: Buffer.from(JSON.stringify({ ...envelope, data: { ...envelope.data, conversationId: `conv_crash_${index}` } })),
+	}));
+}
+
+interface CrashFigures {
+	delivered: number;
+	acknowledged: number;
+	acknowledgedAsDuplicate: number;
+	stored: number;
+	missing: string[];
+	/** Deliveries with more than one execution. */
+	runTwice: string[];
+	/** Executions a worker started more than once (1.x re-runs a stalled job once). */
+	startedTwiceByWorkers: string[];
+	/** Executions that hold no delivery: n8n replaced their data (e.g. with a "stalled" error). */
+	executionsWithoutItem: Array<{ id: string; status: string; error: string | null }>;
+	executionsByStatus: Record<string, number>;
+	retried: number;
+	attempts: number;
+}
+
+function figures(records: DeliveryRecord[], executions: StoredExecution[], workerLog: string): CrashFigures {
+	const perDelivery = executionsPerDelivery(executions);
+	const acknowledged = records.filter((record) => record.acknowledged);
+	const executionsByStatus: Record<string, number> = {};
+	for (const execution of executions) executionsByStatus[execution.status] = (executionsByStatus[execution.status] ?? 0) + 1;
+	const summary = summarise(records);
+	return {
+		delivered: summary.delivered,
+		acknowledged: summary.acknowledged,
+		acknowledgedAsDuplicate: summary.acknowledgedAsDuplicate,
+		stored: acknowledged.filter((record) => perDelivery.has(record.id)).length,
+		missing: acknowledged.filter((record) => !perDelivery.has(record.id)).map((record) => record.id),
+		runTwice: [...perDelivery].filter(([, count]) => count > 1).map(([id]) => id),
+		startedTwiceByWorkers: executions
+			.filter((execution) => workerLog.split(`Worker started execution ${execution.id} `).length > 2)
+			.map((execution) => execution.id),
+		executionsWithoutItem: executions
+			.filter((execution) => deliveryIdsOf(execution).length === 0)
+			.map(({ id, status, error }) => ({ id, status, error })),
+		executionsByStatus,
+		retried: summary.retried,
+		attempts: summary.attempts,
+	};
+}
+
+test(`n8n ${N8N_VERSION} queue mode: SIGKILL of a webhook process and of the worker during a burst of ${DELIVERIES}: every acknowledged delivery stored`, async () => {
+	const [, victim] = cluster.webhooks;
+	const [worker] = cluster.workers;
+	const started = Date.now();
+	const restarts: Array<Promise<void>> = [];
+	const killedAt: Record<string, number> = {};
+	const crash = (process: typeof victim) => {
+		killedAt[process.name] = Date.now() - started;
+		restarts.push(
+			(async () => {
+				await process.kill('SIGKILL');
+				await cluster.relaunch(process);
+			})(),
+		);
+	};
+	const records = await sendWithRetries(deliveries(), {
+		secret: SECRET,
+		urls: cluster.webhookUrls(workflow.id),
+		concurrency: CONCURRENCY,
+		giveUpAfterMs: 120_000,
+		onAcknowledged: (count) => {
+			if (count === KILL_WEBHOOK_AT) crash(victim);
+			if (count === KILL_WORKER_AT) crash(worker);
+		},
+	});
+	const sentMs = Date.now() - started;
+	await Promise.all(restarts);
+	// Executions whose job died with the worker end as failed or crashed (n8n's recovery).
+	await cluster.waitForIdle({ workflowId: workflow.id, quietMs: 3_000, timeoutMs: 240_000 });
+	const executions = await cluster.database.executions(workflow.id);
+	const result = figures(records, executions, cluster.workers.map((process) => process.logText()).join('\n'));
+	const counts = {
+		...result,
+		missing: result.missing.length,
+		runTwice: result.runTwice.length,
+		startedTwiceByWorkers: result.startedTwiceByWorkers.length,
+		executionsWithoutItem: result.executionsWithoutItem.length,
+	};
+	console.log(
+		`n8n ${N8N_VERSION} queue mode, crash figures (${sentMs} ms of sending, ${restarts.length} processes killed): ${JSON.stringify(counts)}\n` +
+			`killed at (ms after the first delivery): ${JSON.stringify(killedAt)}\n` +
+			`missing (acknowledged at ms): ${result.missing.map((id) => `${id}@${records.find((record) => record.id === id)?.acknowledged?.at}`).join(', ') || 'none'}\nrun twice: ${result.runTwice.join(', ') || 'none'}\n` +
+			`executions without their item: ${JSON.stringify(result.executionsWithoutItem.slice(0, 5))}${result.executionsWithoutItem.length > 5 ? ' ...' : ''}`,
+	);
+	expect(restarts).toHaveLength(2);
+	// Together, so that a failure shows every figure: the sender got an answer for every
+	// delivery once the processes were back; none of those answered is missing; every execution
+	// still holds the item the trigger emitted (or has it queued).
+	expect({ acknowledged: result.acknowledged, missing: result.missing, executionsWithoutItem: result.executionsWithoutItem }).toEqual({
+		acknowledged: DELIVERIES,
+		missing: [],
+		executionsWithoutItem: [],
+	});
+});

@@ -1,0 +1,125 @@
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { N8nInstall } from './install';
+import { spawnGroup, stopGroup } from './processes';
+
+/** The roles of n8n's queue mode: `n8n start`, `n8n webhook`, `n8n worker`. */
+export type QueueRole = 'main' | 'webhook' | 'worker';
+
+const COMMAND: Record<QueueRole, string[]> = { main: ['start'], webhook: ['webhook'], worker: ['worker'] };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One n8n process of a queue-mode cluster, in its own user folder (its own `.n8n/nodes`), in a
+ * process group of its own that never outlives the test process (processes.ts). `port` is where
+ * it answers `/healthz/readiness`: the HTTP port of main and webhook processes, the worker's
+ * health-check port (QUEUE_HEALTH_CHECK_PORT).
+ */
+export class N8nProcess {
+	readonly logFile: string;
+	readonly baseUrl: string;
+	private child: ChildProcess | undefined;
+
+	constructor(
+		readonly name: string,
+		readonly role: QueueRole,
+		private readonly install: N8nInstall,
+		readonly userFolder: string,
+		readonly port: number,
+		/** The environment it runs with (also what a CLI command for this folder needs). */
+		readonly environment: () => NodeJS.ProcessEnv,
+		private readonly extraArgs: string[] = [],
+	) {
+		this.logFile = join(userFolder, 'n8n.log');
+		this.baseUrl = `http://127.0.0.1:${port}`;
+	}
+
+	get pid(): number | undefined {
+		return this.child?.pid;
+	}
+
+	get running(): boolean {
+		return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+	}
+
+	/** Starts the process and waits for `/healthz/readiness` (200). */
+	async launch(timeoutMs = 180_000): Promise<void> {
+		if (this.running) throw new Error(`${this.name} is already running`);
+		const logOffset = this.logOffset();
+		const log = openSync(this.logFile, 'a');
+		try {
+			this.child = spawnGroup(this.install.node, [this.install.n8nBin, ...COMMAND[this.role], ...this.extraArgs], {
+				cwd: this.userFolder,
+				env: this.environment(),
+				stdio: ['ignore', log, log],
+			});
+		} finally {
+			closeSync(log);
+		}
+		const started = Date.now();
+		try {
+			await this.waitFor('readiness', async () => (await this.status('GET', '/healthz/readiness')) === 200, timeoutMs);
+		} catch (error) {
+			throw new Error(`${this.name}: ${(error as Error).message} (n8n ${this.install.version}, ${Date.now() - started} ms)\n--- ${this.name} log ---\n${this.logTail(logOffset)}`);
+		}
+	}
+
+	/** Polls `check` until it holds; fails at once if the process exits. */
+	async waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const child = this.child;
+			if (!child || child.exitCode !== null || child.signalCode !== null) {
+				throw new Error(`${this.name} exited (${child?.signalCode ?? child?.exitCode}) while waiting for ${what}`);
+			}
+			if (await check().catch(() => false)) return;
+			if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what} of ${this.name}`);
+			await sleep(150);
+		}
+	}
+
+	async status(method: string, path: string): Promise<number> {
+		const response = await fetch(`${this.baseUrl}${path}`, { method });
+		await response.arrayBuffer();
+		return response.status;
+	}
+
+	/** SIGTERM to the group (n8n shuts down gracefully), SIGKILL after 15 s. */
+	async halt(): Promise<void> {
+		const child = this.child;
+		this.child = undefined;
+		if (child) await stopGroup(child);
+	}
+
+	/** `signal` (default SIGKILL: a crash) to the whole group, the task runner included. */
+	async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+		const child = this.child;
+		this.child = undefined;
+		if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+		const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+		process.kill(-child.pid, signal);
+		await exited;
+	}
+
+	logOffset(): number {
+		try {
+			return statSync(this.logFile).size;
+		} catch {
+			return 0;
+		}
+	}
+
+	logText(fromOffset = 0): string {
+		try {
+			return readFileSync(this.logFile).subarray(fromOffset).toString('utf8');
+		} catch {
+			return '';
+		}
+	}
+
+	logTail(fromOffset = 0, lines = 60): string {
+		return this.logText(fromOffset).split('\n').slice(-lines).join('\n');
+	}
+}
