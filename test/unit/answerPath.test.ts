@@ -135,11 +135,42 @@ describe('n8n 2.x: n8n answers after storing', () => {
 		});
 	});
 
-	it('an execution on a queue-mode worker (a process that never saw the delivery) writes nothing', async () => {
+	it('with no later node writing static data, the execution causes no save of its own', async () => {
+		const workflow = trigger();
+		const outcome = await workflow.deliver(delivery('dlv_plain'));
+		expect(outcome.runStaticDataChanged).toBe(false);
+	});
+
+	it('an execution on a queue-mode worker (a process that never saw the delivery) causes no save', async () => {
 		const workflow = trigger();
 		const outcome = await workflow.deliver(delivery('dlv_q'), 'webhook', 'answersAfterStoring', { executionInAnotherProcess: true });
 		expect(outcome.runStaticDataChanged).toBe(false);
 		expect(landed(outcome.outputs)).toEqual([ROUTES.indexOf('SessionEnded')]);
+	});
+
+	it('on a worker that loaded static data (n8n 1.x), a later node writing static data saves the delivery with it', async () => {
+		const workflow = trigger();
+		await workflow.deliver(delivery('dlv_first'));
+		await workflow.deliver(delivery('dlv_w', 'Error'), 'webhook', 'answersAfterStoring', {
+			executionInAnotherProcess: true,
+			laterNodeWritesStaticData: true,
+		});
+		expect((workflow.storedStaticData().global as IDataObject).codeRuns).toBe(1);
+		expect(await rememberedAfterRestart(workflow, ['dlv_first', 'dlv_w'])).toEqual({
+			dlv_first: { received: true, duplicate: true },
+			dlv_w: { received: true, duplicate: true },
+		});
+	});
+
+	it('on a worker that starts from empty static data (n8n 2.x), nothing partial is written: the later node\'s save drops the memory, as n8n does', async () => {
+		const workflow = trigger();
+		await workflow.deliver(delivery('dlv_first'));
+		await workflow.deliver(delivery('dlv_w', 'Error'), 'webhook', 'answersAfterStoring', {
+			executionInAnotherProcess: true,
+			runStartsFromEmptyStaticData: true,
+			laterNodeWritesStaticData: true,
+		});
+		expect(workflow.storedStaticData()).toEqual({ global: { codeRuns: 1 } });
 	});
 });
 

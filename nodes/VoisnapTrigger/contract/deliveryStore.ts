@@ -160,6 +160,12 @@ export class DeliveryStore {
 		this.dropClaim(claim);
 	}
 
+	/** Remembers a delivery known to be stored, by its id alone (its signed request is not at hand). */
+	rememberId(deliveryId: string, nowSeconds: number, limits: StoreLimits): void {
+		this.deliveries.add(deliveryKey(deliveryId), nowSeconds);
+		this.prune(nowSeconds, limits);
+	}
+
 	/** Records an accepted delivery at once, prunes, and returns the snapshot to save. */
 	remember(deliveryId: string, digest: Buffer, nowSeconds: number, limits: StoreLimits): StoreSnapshot {
 		this.confirm(this.claim(deliveryId, digest, nowSeconds), nowSeconds, limits);

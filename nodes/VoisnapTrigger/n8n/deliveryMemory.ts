@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, IWebhookFunctions, Logger } from '
 import { sleep } from 'n8n-workflow';
 
 import type { DuplicateGuard } from '../contract/delivery';
-import type { Claim, DeliveryStore, StoreLimits, StoreSnapshot } from '../contract/deliveryStore';
+import type { Claim, StoreLimits, StoreSnapshot } from '../contract/deliveryStore';
+import { DeliveryStore } from '../contract/deliveryStore';
 import { processStores } from '../contract/storeRegistry';
 
 /**
@@ -33,38 +34,38 @@ function scopeOf(workflowId: string | undefined, webhookId: string): string {
 	return `${workflowId ?? ''}/${keyOf(webhookId)}`;
 }
 
-function writeSequence(snapshot: unknown, writer: string): number | undefined {
-	const w = (snapshot as Partial<StoreSnapshot> | undefined)?.w;
-	if (typeof w !== 'string' || !w.startsWith(`${writer}:`)) return undefined;
-	return Number(w.slice(writer.length + 1));
-}
+/** How many of this process's latest deliveries are checked for in each loaded memory. */
+const WATCHED_DELIVERIES = 16;
 
-/** What this process knows about its saves of one trigger's memory, to notice them being undone. */
+/**
+ * Notices this process's memory being undone in static data: the latest deliveries it
+ * remembered are looked for in what n8n loads for each genuine delivery (a substring search of
+ * the compact encoding: microseconds). One that n8n saved a while ago and that is not there was
+ * overwritten by some other save.
+ */
 class SaveTracker {
-	/** The newest of this store's saves that n8n has made (it answered after saving). */
-	private saved: { sequence: number; at: number } | undefined;
+	private readonly watched: Array<{ key: string; at: number }> = [];
 	private warnedAt = -Infinity;
 
-	constructor(private readonly store: DeliveryStore) {}
-
-	markSaved(snapshot: StoreSnapshot): void {
-		const sequence = writeSequence(snapshot, this.store.writerId) ?? 0;
-		if (!this.saved || sequence > this.saved.sequence) this.saved = { sequence, at: Date.now() };
+	/** A delivery whose id n8n has saved (or is about to, right after its answer). */
+	watch(deliveryKey: string): void {
+		this.watched.push({ key: deliveryKey, at: Date.now() });
+		if (this.watched.length > WATCHED_DELIVERIES) this.watched.shift();
 	}
 
 	/**
-	 * Whether `loaded` (what n8n read from the database for this request) lacks a save n8n made
+	 * Whether `loaded` (what n8n read from the database for this request) lacks a delivery saved
 	 * a while ago. `missing`: the memory is gone from static data altogether (a later node wrote
-	 * static data the run loaded without it, as a queue-mode worker of n8n 2.x does). `older`:
-	 * an older save of this process came back (n8n's unlocked saves landing out of order, or a
-	 * run's end-of-run save). Snapshots written by other processes, or before a restart, cannot
-	 * be compared and count as fine.
+	 * static data its run loaded without it, as a queue-mode worker of n8n 2.x does). `older`: a
+	 * copy without it came back (n8n's unlocked saves landing out of order, another process's
+	 * save, a run's end-of-run save).
 	 */
 	overwritten(loaded: unknown): 'missing' | 'older' | undefined {
-		if (!this.saved || Date.now() - this.saved.at < OVERWRITE_GRACE_MS) return undefined;
-		if (loaded === undefined || loaded === null) return 'missing';
-		const sequence = writeSequence(loaded, this.store.writerId);
-		return sequence !== undefined && sequence < this.saved.sequence ? 'older' : undefined;
+		const due = this.watched.filter(({ at }) => Date.now() - at >= OVERWRITE_GRACE_MS);
+		if (due.length === 0) return undefined;
+		const encoded = (loaded as Partial<StoreSnapshot> | undefined)?.d;
+		if (typeof encoded !== 'string') return 'missing';
+		return due.every(({ key }) => encoded.includes(key)) ? undefined : 'older';
 	}
 
 	shouldWarn(): boolean {
@@ -78,7 +79,7 @@ const trackers = new WeakMap<DeliveryStore, SaveTracker>();
 
 function trackerOf(store: DeliveryStore): SaveTracker {
 	let tracker = trackers.get(store);
-	if (!tracker) trackers.set(store, (tracker = new SaveTracker(store)));
+	if (!tracker) trackers.set(store, (tracker = new SaveTracker()));
 	return tracker;
 }
 
@@ -179,8 +180,8 @@ export class WebhookMemory implements DuplicateGuard {
 	 * n8n before (n8n 2.x) or just after (1.x) its answer.
 	 */
 	confirm(): void {
-		if (this.lastWrite) this.tracker.markSaved(this.lastWrite);
 		if (!this.own) return;
+		if (this.lastWrite && this.saveOwnClaim) this.tracker.watch(this.own.deliveryKey);
 		this.store.confirm(this.own, Math.floor(Date.now() / 1000), this.limits);
 		settled(this.own);
 		this.own = undefined;
@@ -213,30 +214,47 @@ export class WebhookMemory implements DuplicateGuard {
 }
 
 /**
- * From the execution's first step (`execute()`), which runs in this process in regular mode:
- * the delivery is stored (n8n inserted the execution before running it), so it is remembered
- * here and written into the run's own static data. n8n saves that at the end of the run, over
- * whatever the webhook's save put there, together with anything later nodes wrote: without
- * this, a later node writing static data would put back the copy the run loaded, from before
- * this delivery. In queue mode the step runs on a worker whose memory never saw the delivery;
- * it then writes nothing (a worker of n8n 2.x starts from empty static data).
+ * From the execution's first step (`execute()`): n8n inserted the execution before running it,
+ * so the delivery is stored and remembered here (confirming its claim, in regular mode, where
+ * `webhook()` ran in this process).
+ *
+ * It is also put into the run's own static data, without marking it changed. The run loaded
+ * static data before the webhook's save of this delivery landed; if a later node of the
+ * workflow writes static data, n8n saves the run's copy at the end of the run over the
+ * webhook's save, and that copy now holds the delivery too. If no node writes, nothing more
+ * is saved (no extra write per execution). A run whose static data holds no memory of this
+ * trigger (a queue-mode worker of n8n 2.x starts from empty static data) is left alone: a copy
+ * of the memory it could write would be partial.
  */
 export function rememberInExecution(context: IExecuteFunctions, deliveryIds: readonly string[], nowSeconds: number, limits: StoreLimits): void {
+	if (deliveryIds.length === 0) return;
 	const node = context.getNode();
 	const webhookId = node.webhookId ?? node.id;
-	const store = processStores.existingStore(scopeOf(context.getWorkflow().id, webhookId));
-	if (!store) return;
-	const known = deliveryIds.filter((id) => store.remembers(id) || store.claimOf(id));
-	if (known.length === 0) return;
-	for (const id of known) {
-		const claim = store.claimOf(id);
+	const scope = scopeOf(context.getWorkflow().id, webhookId);
+	const local = processStores.existingStore(scope);
+	for (const id of deliveryIds) {
+		const claim = local?.claimOf(id);
 		if (claim) {
-			store.confirm(claim, nowSeconds, limits);
+			local!.confirm(claim, nowSeconds, limits);
 			settled(claim);
 		}
 	}
-	const staticData = context.getWorkflowStaticData('global');
+
 	const key = keyOf(webhookId);
-	store.absorb(staticData[key], nowSeconds, limits);
-	staticData[key] = store.snapshot() as unknown as IDataObject;
+	const staticData = context.getWorkflowStaticData('global');
+	const loaded = staticData[key];
+	const acceptedHere = local !== undefined && deliveryIds.some((id) => local.remembers(id));
+	if (loaded === undefined && !acceptedHere) return;
+	// On a worker, a store of its own: what the run loaded plus these deliveries.
+	const store = acceptedHere ? local : new DeliveryStore();
+	store.absorb(loaded, nowSeconds, limits);
+	for (const id of deliveryIds) store.rememberId(id, nowSeconds, limits);
+	// n8n's static-data proxy marks writes as changes; a property defined on it is kept (and
+	// saved if something else changes the data) without being one.
+	Object.defineProperty(staticData, key, {
+		value: store.snapshot(),
+		enumerable: true,
+		writable: true,
+		configurable: true,
+	});
 }

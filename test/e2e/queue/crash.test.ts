@@ -24,9 +24,9 @@ jest.setTimeout(8 * 60_000);
 const SECRET = 'whsec_queueCrashSecret5e0b6c2d9a71f3';
 const DELIVERIES = 150;
 const CONCURRENCY = 10;
-/** Acknowledgements after which the second webhook process, then the worker, are killed. */
+/** Acknowledgements after which the second webhook process (first burst), the worker (second), is killed. */
 const KILL_WEBHOOK_AT = 40;
-const KILL_WORKER_AT = 80;
+const KILL_WORKER_AT = 60;
 
 const workflow = voisnapWorkflow({ name: 'queue: crashes during a burst' });
 let cluster: QueueCluster;
@@ -49,11 +49,12 @@ afterAll(async () => {
 	await cluster?.stop();
 });
 
-function deliveries() {
+function deliveries(label: string) {
 	const envelope = JSON.parse(eventFixture('SessionEnded').toString('utf8')) as { data: Record<string, unknown> };
+	const run = label.replace(/\W+/g, '_');
 	return Array.from({ length: DELIVERIES }, (_, index) => ({
-		id: `dlv_crash_${String(index).padStart(3, '0')}`,
-		body: Buffer.from(JSON.stringify({ ...envelope, data: { ...envelope.data, conversationId: `conv_crash_${index}` } })),
+		id: `dlv_crash_${run}_${String(index).padStart(3, '0')}`,
+		body: Buffer.from(JSON.stringify({ ...envelope, data: { ...envelope.data, conversationId: `conv_crash_${run}_${index}` } })),
 	}));
 }
 
@@ -99,36 +100,35 @@ function figures(records: DeliveryRecord[], executions: StoredExecution[], worke
 	};
 }
 
-test(`n8n ${N8N_VERSION} queue mode: SIGKILL of a webhook process and of the worker during a burst of ${DELIVERIES}: every acknowledged delivery stored`, async () => {
-	const [, victim] = cluster.webhooks;
-	const [worker] = cluster.workers;
+/** One burst of DELIVERIES, killing `victims` (by role) once that many deliveries are acknowledged. */
+async function burst(label: string, victims: Array<{ at: number; process: QueueCluster['workers'][number] }>): Promise<ReturnType<typeof figures>> {
 	const started = Date.now();
 	const restarts: Array<Promise<void>> = [];
 	const killedAt: Record<string, number> = {};
-	const crash = (process: typeof victim) => {
-		killedAt[process.name] = Date.now() - started;
-		restarts.push(
-			(async () => {
-				await process.kill('SIGKILL');
-				await cluster.relaunch(process);
-			})(),
-		);
-	};
-	const records = await sendWithRetries(deliveries(), {
+	const before = new Set((await cluster.database.executions(workflow.id)).map((execution) => execution.id));
+	const records = await sendWithRetries(deliveries(label), {
 		secret: SECRET,
 		urls: cluster.webhookUrls(workflow.id),
 		concurrency: CONCURRENCY,
 		giveUpAfterMs: 120_000,
 		onAcknowledged: (count) => {
-			if (count === KILL_WEBHOOK_AT) crash(victim);
-			if (count === KILL_WORKER_AT) crash(worker);
+			for (const { at, process } of victims) {
+				if (count !== at) continue;
+				killedAt[process.name] = Date.now() - started;
+				restarts.push(
+					(async () => {
+						await process.kill('SIGKILL');
+						await cluster.relaunch(process);
+					})(),
+				);
+			}
 		},
 	});
 	const sentMs = Date.now() - started;
 	await Promise.all(restarts);
 	// Executions whose job died with the worker end as failed or crashed (n8n's recovery).
 	await cluster.waitForIdle({ workflowId: workflow.id, quietMs: 3_000, timeoutMs: 240_000 });
-	const executions = await cluster.database.executions(workflow.id);
+	const executions = (await cluster.database.executions(workflow.id)).filter((execution) => !before.has(execution.id));
 	const result = figures(records, executions, cluster.workers.map((process) => process.logText()).join('\n'));
 	const counts = {
 		...result,
@@ -138,18 +138,29 @@ test(`n8n ${N8N_VERSION} queue mode: SIGKILL of a webhook process and of the wor
 		executionsWithoutItem: result.executionsWithoutItem.length,
 	};
 	console.log(
-		`n8n ${N8N_VERSION} queue mode, crash figures (${sentMs} ms of sending, ${restarts.length} processes killed): ${JSON.stringify(counts)}\n` +
+		`n8n ${N8N_VERSION} queue mode, crash figures, ${label} (${sentMs} ms of sending, ${restarts.length} process killed): ${JSON.stringify(counts)}\n` +
 			`killed at (ms after the first delivery): ${JSON.stringify(killedAt)}\n` +
 			`missing (acknowledged at ms): ${result.missing.map((id) => `${id}@${records.find((record) => record.id === id)?.acknowledged?.at}`).join(', ') || 'none'}\nrun twice: ${result.runTwice.join(', ') || 'none'}\n` +
 			`executions without their item: ${JSON.stringify(result.executionsWithoutItem.slice(0, 5))}${result.executionsWithoutItem.length > 5 ? ' ...' : ''}`,
 	);
-	expect(restarts).toHaveLength(2);
-	// Together, so that a failure shows every figure: the sender got an answer for every
-	// delivery once the processes were back; none of those answered is missing; every execution
-	// still holds the item the trigger emitted (or has it queued).
-	expect({ acknowledged: result.acknowledged, missing: result.missing, executionsWithoutItem: result.executionsWithoutItem }).toEqual({
-		acknowledged: DELIVERIES,
-		missing: [],
-		executionsWithoutItem: [],
-	});
+	expect(restarts).toHaveLength(victims.length);
+	expect(result.acknowledged).toBe(DELIVERIES);
+	return result;
+}
+
+test(`n8n ${N8N_VERSION} queue mode: SIGKILL of a webhook process during a burst of ${DELIVERIES}: every acknowledged delivery stored`, async () => {
+	const result = await burst('webhook process killed', [{ at: KILL_WEBHOOK_AT, process: cluster.webhooks[1] }]);
+	// The answer goes out only once n8n has stored the execution and queued its job.
+	expect({ missing: result.missing, executionsWithoutItem: result.executionsWithoutItem }).toEqual({ missing: [], executionsWithoutItem: [] });
+});
+
+test(`n8n ${N8N_VERSION} queue mode: SIGKILL of the worker during a burst of ${DELIVERIES}: every acknowledged delivery has its execution`, async () => {
+	const result = await burst('worker killed', [{ at: KILL_WORKER_AT, process: cluster.workers[0] }]);
+	// The runs the worker had started are n8n's to recover: 1.x runs a stalled job once more;
+	// 2.x fails it and replaces its data with the error, and n8n's recovery marks some crashed
+	// without their data (README "Queue mode"). The item of such a run is gone from n8n: the only
+	// deliveries allowed to be missing are those, one per execution n8n failed without its item.
+	const failedByN8n = result.executionsWithoutItem.filter((execution) => ['error', 'crashed'].includes(execution.status));
+	expect(failedByN8n).toEqual(result.executionsWithoutItem);
+	expect(result.missing.length).toBeLessThanOrEqual(failedByN8n.length);
 });

@@ -152,13 +152,14 @@ describe(`n8n ${N8N_VERSION} queue mode: deduplication across two webhook proces
 		const workflow = workflows.staticWriter;
 		const urls = cluster.webhookUrls(workflow.id);
 		const executions = await trackQueue(cluster, workflow);
-		const sent: Array<{ id: string; body: Buffer }> = [];
+		const logOffsets = cluster.webhooks.map((process) => process.logText().length);
+		const sent: Array<{ id: string; body: Buffer; acceptedBy: number }> = [];
 		for (let index = 0; index < STATIC_WRITER_DELIVERIES; index++) {
 			const body = distinctBody();
 			const delivery = sign(SECRET, { body });
 			const answer = await postDelivery(urls[index % urls.length], delivery);
 			expect([answer.status, answer.body]).toEqual([200, { received: true }]);
-			sent.push({ id: idOf(delivery), body });
+			sent.push({ id: idOf(delivery), body, acceptedBy: index % urls.length });
 			// One at a time: the Code node's run (and its static-data save) lands between deliveries.
 			await cluster.waitForIdle({ workflowId: workflow.id, atLeast: index + 1, quietMs: 500 });
 		}
@@ -172,11 +173,22 @@ describe(`n8n ${N8N_VERSION} queue mode: deduplication across two webhook proces
 				`static data after the last run holds ${remembered} of ${sent.length} ids: ${saved.slice(0, 300)}`,
 		);
 
+		const retry = ({ id, body }: { id: string; body: Buffer }, process: number) =>
+			postDelivery(urls[process], sign(SECRET, { body, deliveryId: id }));
 		const retries = await trackQueue(cluster, workflow);
-		const answers = [];
-		for (const [index, { id, body }] of sent.entries()) {
-			answers.push(await postDelivery(urls[(index + 1) % urls.length], sign(SECRET, { body, deliveryId: id })));
+		if (Number(N8N_VERSION.split('.')[0]) >= 2) {
+			// n8n 2.x's worker runs start from empty static data, so the Code node's save drops the
+			// trigger's memory on every run (n8n's doing: README "Queue mode"). Each webhook process
+			// still remembers what it accepted, and writes it back, with a warning, on its next
+			// genuine delivery: a retry there is a duplicate and restores the memory for the others.
+			expect(remembered).toBe(0);
+			for (const delivery of sent) expect((await retry(delivery, delivery.acceptedBy)).body).toEqual({ received: true, duplicate: true });
+			// The first process to find it gone says so (the next finds the first one's copy back).
+			const logs = cluster.webhooks.map((process, index) => process.logText().slice(logOffsets[index])).join('\n');
+			expect(logs).toMatch(/memory of deliveries gone from workflow static data and wrote it back/);
 		}
+		const answers = [];
+		for (const delivery of sent) answers.push(await retry(delivery, (delivery.acceptedBy + 1) % urls.length));
 		const rerun = await retries.started();
 		expect({ answers: answers.map((answer) => answer.text), executions: rerun.length }).toEqual({
 			answers: Array(STATIC_WRITER_DELIVERIES).fill('{"received":true,"duplicate":true}'),

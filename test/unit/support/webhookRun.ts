@@ -141,6 +141,8 @@ export interface DeliveryCircumstances {
 	laterNodeWritesStaticData?: boolean;
 	/** The execution runs in another process (a queue-mode worker), with a fresh module state. */
 	executionInAnotherProcess?: boolean;
+	/** The run starts from empty static data (a queue-mode worker of n8n 2.41.1). */
+	runStartsFromEmptyStaticData?: boolean;
 	/** n8n answers with its own body instead of reading webhookResponse. */
 	ignoresWebhookResponse?: boolean;
 	/** The sender hangs up (Voisnap's 5 s) before n8n has stored the execution. */
@@ -190,8 +192,8 @@ export class TriggerWorkflow {
 		};
 	}
 
-	/** A Workflow as n8n builds one, with static data loaded from the database. */
-	load(): Workflow {
+	/** A Workflow as n8n builds one, with static data loaded from the database (or as given). */
+	load(staticData: IDataObject = this.database): Workflow {
 		return new Workflow({
 			id: this.workflowId,
 			name: 'Voisnap test',
@@ -199,7 +201,7 @@ export class TriggerWorkflow {
 			connections: {},
 			active: true,
 			nodeTypes: nodeTypesOf(this.nodeType),
-			staticData: copy(this.database),
+			staticData: copy(staticData),
 		});
 	}
 
@@ -292,7 +294,7 @@ export class TriggerWorkflow {
 			(workflow.staticData as IDataObject).__dataChanged = false;
 		}
 		// The execution's run loads static data from the database (2.x before, 1.x after the insert).
-		const runWorkflow = this.load();
+		const runWorkflow = circumstances.runStartsFromEmptyStaticData ? this.load({}) : this.load();
 		if (circumstances.senderHangsUp) response.emit('close');
 		await new Promise((resolve) => setTimeout(resolve, 2));
 		await circumstances.whileStoring?.();
