@@ -162,6 +162,17 @@ describe('n8n 2.x: n8n answers after storing', () => {
 		});
 	});
 
+	it('on a worker whose loaded static data has no memory yet (its save landed after the run loaded), the delivery is written with the later node\'s data', async () => {
+		const workflow = trigger({ staticData: { global: { codeRuns: 3 } } });
+		await workflow.deliver(delivery('dlv_w'), 'webhook', 'answersAfterStoring', {
+			executionInAnotherProcess: true,
+			laterNodeWritesStaticData: true,
+		});
+		const global = workflow.storedStaticData().global as IDataObject;
+		expect(global.codeRuns).toBe(4);
+		expect(await rememberedAfterRestart(workflow, ['dlv_w'])).toEqual({ dlv_w: { received: true, duplicate: true } });
+	});
+
 	it('on a worker that starts from empty static data (n8n 2.x), nothing partial is written: the later node\'s save drops the memory, as n8n does', async () => {
 		const workflow = trigger();
 		await workflow.deliver(delivery('dlv_first'));
