@@ -18,6 +18,7 @@ import type { TriggerParameters } from './contract/settings';
 import { readSettings } from './contract/settings';
 import { configuredOutputs, routeItem } from './description/outputs';
 import { properties } from './description/properties';
+import { activationMessage, eventTriggerDescription, triggerPanel } from './description/triggerPanel';
 import { loadSecrets } from './n8n/credentials';
 import { reportRejection } from './n8n/rejections';
 import { staticDataGuard } from './n8n/staticDataGuard';
@@ -36,6 +37,9 @@ export class VoisnapTrigger implements INodeType {
 			'={{ ($parameter["events"] || []).includes("*") ? "All events" : ($parameter["events"] || []).join(", ") }}',
 		description: 'Starts the workflow when Voisnap sends a verified webhook event',
 		defaults: { name: 'Voisnap Trigger' },
+		eventTriggerDescription,
+		activationMessage,
+		triggerPanel,
 		inputs: [],
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		credentials: [{ name: 'voisnapApi', required: true, testedBy: 'voisnapSigningSecret' }],
