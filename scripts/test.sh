@@ -9,6 +9,8 @@ npm run build --silent >&2
 
 if [ "${1:-all}" != "e2e" ]; then
   npx jest --selectProjects unit
+  # n8n's community-package scanner on the packed tarball and the sources (offline legs).
+  npm run scan --silent
 fi
 
 for version in ${N8N_VERSIONS:-2.41.1 1.123.81}; do
