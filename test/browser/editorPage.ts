@@ -112,10 +112,23 @@ export class EditorPage {
 		return this.page.$eval(testId('canvas-wrapper'), (element) => (element as HTMLElement).innerText);
 	}
 
-	/** Opens the node details view of the only node on the canvas. */
-	async openNode(): Promise<void> {
-		await this.page.click(testId('canvas-node'), { count: 2 });
+	/** Opens the node details view of the canvas node named `name` (default: the first node). */
+	async openNode(name?: string): Promise<void> {
+		const node = await this.page.waitForFunction(
+			(selector, wanted) =>
+				Array.from(document.querySelectorAll(selector)).find((element) => !wanted || element.textContent?.includes(wanted)) ?? false,
+			{},
+			testId('canvas-node'),
+			name ?? '',
+		);
+		await (node as ElementHandle<Element>).click({ count: 2 });
 		await this.page.waitForSelector(testId('ndv'));
+	}
+
+	/** Closes n8n's notifications (toasts), e.g. before a screenshot. */
+	async dismissToasts(): Promise<void> {
+		for (const close of await this.page.$$('.el-notification .el-notification__closeBtn')) await close.click().catch(() => undefined);
+		await this.page.waitForSelector('.el-notification', { hidden: true });
 	}
 
 	async closeNode(): Promise<void> {
@@ -165,8 +178,19 @@ export class EditorPage {
 
 	/** Selects an output branch and shows its items as JSON; returns the text the panel shows. */
 	async outputBranchJson(branchLabel: string): Promise<string> {
-		await this.clickText(`${testId('output-panel')} *`, branchLabel);
-		await this.page.click(`${testId('output-panel')} ${testId('radio-button-json')}`);
+		// The tabs re-render as the run's data arrives, and a click on a replaced tab is lost:
+		// click again (at most three times) until the branch's display modes show.
+		const modes = `${testId('output-panel')} ${testId('radio-button-json')}`;
+		for (let attempt = 1; ; attempt++) {
+			await this.clickText(`${testId('output-panel')} *`, branchLabel);
+			try {
+				await this.page.waitForSelector(modes, { visible: true, timeout: 10_000 });
+				break;
+			} catch (error) {
+				if (attempt === 3) throw error;
+			}
+		}
+		await this.page.click(modes);
 		await this.page.waitForFunction(
 			(selector) => (document.querySelector(selector) as HTMLElement | null)?.innerText.includes('"type"'),
 			{},
