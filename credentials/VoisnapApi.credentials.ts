@@ -24,7 +24,7 @@ export class VoisnapApi implements ICredentialType {
 			typeOptions: { password: true },
 			required: true,
 			default: '',
-			placeholder: 'whsec_...',
+			placeholder: 'e.g. whsec_...',
 			description:
 				'The webhook signing secret exactly as the Voisnap Console shows it, prefix included',
 		},

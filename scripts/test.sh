@@ -12,11 +12,15 @@ npm run build --silent >&2
 
 if [ "${1:-all}" != "e2e" ]; then
   npx jest --selectProjects unit
+  # n8n's community-package scanner on the packed tarball and the sources (offline legs).
+  npm run scan --silent
 fi
 
 for version in ${N8N_VERSIONS:-2.41.1 1.123.81}; do
   echo "[test] end-to-end tests against n8n $version" >&2
   bash scripts/install-n8n.sh "$version" > /dev/null
+  # The editor's browser tests (test/e2e/editor.test.ts) run on n8n 2.x only.
+  if [ "${version%%.*}" -ge 2 ]; then bash scripts/ensure-chromium.sh; fi
   skip_queue=()
   if [ "${VOISNAP_QUEUE_TESTS:-1}" = "0" ]; then skip_queue=(--testPathIgnorePatterns /test/e2e/queue/); fi
   N8N_VERSION="$version" npx jest --selectProjects e2e --runInBand "${skip_queue[@]}"

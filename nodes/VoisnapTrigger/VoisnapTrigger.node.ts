@@ -21,6 +21,7 @@ import type { TriggerParameters } from './contract/settings';
 import { readSettings } from './contract/settings';
 import { configuredOutputs } from './description/outputs';
 import { properties } from './description/properties';
+import { activationMessage, eventTriggerDescription, triggerPanel } from './description/triggerPanel';
 import { acceptedResponse, answerNow, answerPath, webhookAnswerFields } from './n8n/answerPath';
 import { loadSecrets, reloadAfterMismatch } from './n8n/credentials';
 import { WebhookMemory } from './n8n/deliveryMemory';
@@ -44,6 +45,9 @@ export class VoisnapTrigger implements INodeType {
 			'={{ ($parameter["events"] || []).includes("*") ? "All events" : ($parameter["events"] || []).join(", ") }}',
 		description: 'Starts the workflow when Voisnap sends a verified webhook event',
 		defaults: { name: 'Voisnap Trigger' },
+		eventTriggerDescription,
+		activationMessage,
+		triggerPanel,
 		inputs: [],
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		credentials: [{ name: 'voisnapApi', required: true, testedBy: 'voisnapSigningSecret' }],

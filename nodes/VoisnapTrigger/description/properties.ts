@@ -11,7 +11,7 @@ import { ALL_EVENTS } from '../contract/eventsFilter';
 
 export const setupNotice: INodeProperties = {
 	displayName:
-		'Copy the Production URL above into the Voisnap Console (Webhooks → Add endpoint) and put the signing secret it shows into the credential. Test deliveries ("Listen for test event") are never remembered, so the same delivery can be sent again while testing.',
+		"To test: click Execute step (Listen for test event), then send a delivery to the Test URL above from the Voisnap Console's test sender, or with npm run send-event -- --url &lt;Test URL&gt; from a clone of n8n-nodes-voisnap. Test deliveries are never remembered, so one can be sent again. For production: copy the Production URL into the Voisnap Console (Webhooks → Add endpoint) and its signing secret into the credential.",
 	name: 'setupNotice',
 	type: 'notice',
 	default: '',

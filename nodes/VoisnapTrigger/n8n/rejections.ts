@@ -2,6 +2,7 @@ import type { IWebhookFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { Rejection } from '../contract/delivery';
+import { ANSWERS_DOC_URL, REJECTION_ADVICE } from '../description/rejectionAdvice';
 
 /**
  * n8n answers a failed test run with a 500 of its own, on a response the node has already
@@ -33,7 +34,12 @@ export function reportRejection(context: IWebhookFunctions, verdict: Rejection, 
 		// execution shows the user why instead. The answer above has already gone out.
 		keepFirstAnswer(context.getResponseObject());
 		throw new NodeOperationError(context.getNode(), `Delivery rejected with ${status}: ${verdict.body.error}`, {
-			description: `Reason code: ${reason}. Delivery id: ${deliveryId ?? '(none)'}. See the README's "Error answers" table.`,
+			description: rejectionDescription(verdict),
 		});
 	}
+}
+
+/** What the editor shows under the rejection: what to do, the reason code, where to read more. */
+export function rejectionDescription({ reason, deliveryId }: Pick<Rejection, 'reason' | 'deliveryId'>): string {
+	return `${REJECTION_ADVICE[reason]} (Reason code: ${reason}. Delivery id: ${deliveryId ?? '(none)'}. Every answer and reason code: "Answers and error codes" in the README, ${ANSWERS_DOC_URL})`;
 }
