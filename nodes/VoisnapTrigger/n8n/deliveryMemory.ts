@@ -223,8 +223,9 @@ export class WebhookMemory implements DuplicateGuard {
  * workflow writes static data, n8n saves the run's copy at the end of the run over the
  * webhook's save, and that copy now holds the delivery too. If no node writes, nothing more
  * is saved (no extra write per execution). On a queue-mode worker (which never saw the
- * delivery), the run's static data gets the memory it loaded plus the delivery; a run that
- * loaded nothing at all (a worker of n8n 2.x starts from empty static data) is left alone.
+ * delivery), the run's static data gets the memory it loaded plus the delivery: partial on a
+ * worker of n8n 2.x, which starts from empty static data, but a later node's save would
+ * otherwise drop the memory altogether.
  */
 export function rememberInExecution(context: IExecuteFunctions, deliveryIds: readonly string[], nowSeconds: number, limits: StoreLimits): void {
 	if (deliveryIds.length === 0) return;
@@ -244,11 +245,8 @@ export function rememberInExecution(context: IExecuteFunctions, deliveryIds: rea
 	const staticData = context.getWorkflowStaticData('global');
 	const loaded = staticData[key];
 	const acceptedHere = local !== undefined && deliveryIds.some((id) => local.remembers(id));
-	// Static data holding nothing at all is a run that did not load it (or a workflow that never
-	// saved any): a memory written there could only be partial.
-	const loadedAnything = loaded !== undefined || Object.keys(staticData).length > 0;
-	if (!acceptedHere && !loadedAnything) return;
-	// On a worker, a store of its own: what the run loaded plus these deliveries.
+	// On a worker, a store of its own: what the run loaded (nothing on a worker of n8n 2.x, which
+	// starts from empty static data) plus these deliveries. Written only if the run is saved.
 	const store = acceptedHere ? local : new DeliveryStore();
 	store.absorb(loaded, nowSeconds, limits);
 	for (const id of deliveryIds) store.rememberId(id, nowSeconds, limits);
