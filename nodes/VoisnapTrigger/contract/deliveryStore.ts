@@ -93,11 +93,6 @@ export class DeliveryStore {
 		return this.deliveries.size;
 	}
 
-	/** Names this store's snapshots (`<writer>:<sequence>`): unique per store instance. */
-	get writerId(): string {
-		return this.writer;
-	}
-
 	/** Whether this delivery id is remembered (its claim confirmed, here or in a loaded snapshot). */
 	remembers(deliveryId: string): boolean {
 		return this.deliveries.has(deliveryKey(deliveryId));

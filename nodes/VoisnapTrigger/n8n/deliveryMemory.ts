@@ -21,7 +21,7 @@ import { processStores } from '../contract/storeRegistry';
 /** How many accepted deliveries of one trigger may wait, in one process, for n8n to store them. */
 export const MAX_CLAIMS_PER_TRIGGER = 64;
 
-/** A loaded snapshot this far behind a save answered earlier means someone overwrote it. */
+/** A delivery saved this long ago must be in what n8n loads; if not, some other save overwrote it. */
 const OVERWRITE_GRACE_MS = 2_000;
 /** One warning per trigger per this long: a workflow that overwrites on every run would flood the log. */
 const WARNING_INTERVAL_MS = 10 * 60_000;
@@ -97,17 +97,17 @@ function settled(claim: Claim): void {
  */
 export class WebhookMemory implements DuplicateGuard {
 	private readonly key: string;
-	private staticDataOfRequest: IDataObject | undefined;
+	private readonly workflowId: string | undefined;
 	private readonly store: DeliveryStore;
 	private readonly tracker: SaveTracker;
+	private staticDataOfRequest: IDataObject | undefined;
 	/** The claim this delivery waits on (an earlier copy's), after findDuplicate said `in_flight`. */
 	private earlier: Claim | undefined;
 	/** This delivery's own claim, once accepted. */
 	private own: Claim | undefined;
-	private lastWrite: StoreSnapshot | undefined;
 
 	constructor(
-		context: IWebhookFunctions,
+		private readonly context: IWebhookFunctions,
 		private readonly limits: StoreLimits,
 		private readonly nowSeconds: number,
 		/** Whether to save the own claim now (n8n then saves it only after storing the execution). */
@@ -116,16 +116,14 @@ export class WebhookMemory implements DuplicateGuard {
 		const node = context.getNode();
 		const webhookId = node.webhookId ?? node.id;
 		this.key = keyOf(webhookId);
-		this.context = context;
-		this.store = processStores.storeFor(scopeOf(context.getWorkflow().id, webhookId));
-		this.tracker = trackerOf(this.store);
-		this.logger = context.logger;
 		this.workflowId = context.getWorkflow().id;
+		this.store = processStores.storeFor(scopeOf(this.workflowId, webhookId));
+		this.tracker = trackerOf(this.store);
 	}
 
-	private readonly logger: Logger;
-	private readonly workflowId: string | undefined;
-	private readonly context: IWebhookFunctions;
+	private get logger(): Logger {
+		return this.context.logger;
+	}
 
 	/** Read only once a delivery is genuine: forgeries never touch static data. */
 	private get staticData(): IDataObject {
@@ -171,8 +169,7 @@ export class WebhookMemory implements DuplicateGuard {
 	 * when n8n saves only after storing the execution (`saveOwnClaim`), else what is remembered.
 	 */
 	save(): void {
-		this.lastWrite = this.store.snapshot(this.saveOwnClaim ? this.own : undefined);
-		this.staticData[this.key] = this.lastWrite as unknown as IDataObject;
+		this.staticData[this.key] = this.store.snapshot(this.saveOwnClaim ? this.own : undefined) as unknown as IDataObject;
 	}
 
 	/**
@@ -181,7 +178,7 @@ export class WebhookMemory implements DuplicateGuard {
 	 */
 	confirm(): void {
 		if (!this.own) return;
-		if (this.lastWrite && this.saveOwnClaim) this.tracker.watch(this.own.deliveryKey);
+		if (this.saveOwnClaim) this.tracker.watch(this.own.deliveryKey);
 		this.store.confirm(this.own, Math.floor(Date.now() / 1000), this.limits);
 		settled(this.own);
 		this.own = undefined;
