@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
+import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { ROUTES } from '../../nodes/VoisnapTrigger/contract/events';
 import { answerPath, expectedAnswerPath, resetAnswerPath } from '../../nodes/VoisnapTrigger/n8n/answerPath';
 import { VoisnapTrigger } from '../../nodes/VoisnapTrigger/VoisnapTrigger.node';
@@ -270,6 +271,27 @@ describe('the memory overwritten in static data by another writer', () => {
 		const again = await workflow.deliver(delivery('dlv_a'));
 		expect(again.logs.filter((line) => line.level === 'warn')).toEqual([]);
 		expect(again.staticDataChanged).toBe(true);
+	});
+
+	it('overwritten by a copy without it (another process\'s save, a worker that loaded nothing): written back, with the warning', async () => {
+		const workflow = trigger();
+		await workflow.deliver(delivery('dlv_a'), 'webhook', 'answersAfterStoring', { executionInAnotherProcess: true });
+		const key = Object.keys(workflow.storedStaticData().global as IDataObject)[0];
+		const other = new DeliveryStore('elsewhere');
+		other.rememberId('dlv_elsewhere', Math.floor(Date.now() / 1000), { retentionSeconds: 3600, maxEntries: 10, replayWindowSeconds: 600 });
+		workflow.database = { global: { [key]: JSON.parse(JSON.stringify(other.snapshot())) as IDataObject } };
+		jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 5_000);
+		const duplicate = await workflow.deliver(delivery('dlv_a'));
+		expect(duplicate.body).toEqual({ received: true, duplicate: true });
+		expect(duplicate.staticDataChanged).toBe(true);
+		expect(duplicate.logs.filter((line) => line.level === 'warn')).toEqual([
+			expect.objectContaining({ message: expect.stringContaining('found deliveries it had saved missing from workflow static data') }),
+		]);
+		jest.restoreAllMocks();
+		expect(await rememberedAfterRestart(workflow, ['dlv_a', 'dlv_elsewhere'])).toEqual({
+			dlv_a: { received: true, duplicate: true },
+			dlv_elsewhere: { received: true, duplicate: true },
+		});
 	});
 
 	it('a save or two behind within two seconds (n8n\'s concurrent saves) is left alone', async () => {

@@ -196,17 +196,16 @@ export class WebhookMemory implements DuplicateGuard {
 	private restore(how: 'missing' | 'older'): void {
 		this.staticData[this.key] = this.store.snapshot() as unknown as IDataObject;
 		const meta = { workflowId: this.workflowId ?? null, memory: how };
-		if (how === 'older') {
-			// n8n's own saves overwrite each other under concurrency: routine, repaired here.
-			this.logger.debug('Voisnap Trigger wrote back deliveries an older save of static data had dropped', meta);
-		} else if (this.tracker.shouldWarn()) {
-			this.logger.warn(
-				'Voisnap Trigger found its memory of deliveries gone from workflow static data and wrote it back. ' +
-					'A node of this workflow that writes workflow static data, run on a queue-mode worker, overwrites it; ' +
-					'deliveries accepted since the last write back can run twice if every n8n process restarts before the next delivery.',
-				meta,
-			);
-		}
+		const message =
+			(how === 'missing'
+				? 'Voisnap Trigger found its memory of deliveries gone from workflow static data and wrote it back. '
+				: 'Voisnap Trigger found deliveries it had saved missing from workflow static data and wrote its memory back. ') +
+			'Another save overwrote it: n8n saves static data whole, so concurrent deliveries, another n8n process, or a node of ' +
+			'this workflow that writes static data (on a queue-mode worker of n8n 2.x, every run of one) can drop what the ' +
+			'trigger saved. A delivery accepted since can run twice if every n8n process restarts before the next delivery.';
+		// At most one warning per trigger per WARNING_INTERVAL_MS; the repair itself is routine.
+		if (this.tracker.shouldWarn()) this.logger.warn(message, meta);
+		else this.logger.debug(message, meta);
 	}
 }
 

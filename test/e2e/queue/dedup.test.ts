@@ -184,9 +184,8 @@ describe(`n8n ${N8N_VERSION} queue mode: deduplication across two webhook proces
 			// genuine delivery: a retry there is a duplicate and restores the memory for the others.
 			expect(remembered).toBeLessThan(STATIC_WRITER_DELIVERIES);
 			for (const delivery of sent) expect((await retry(delivery, delivery.acceptedBy)).body).toEqual({ received: true, duplicate: true });
-			// The first process to find it gone says so (the next finds the first one's copy back).
 			const logs = cluster.webhooks.map((process, index) => process.logText().slice(logOffsets[index])).join('\n');
-			expect(logs).toMatch(/memory of deliveries gone from workflow static data and wrote it back/);
+			expect(logs).toMatch(/Voisnap Trigger found (its memory of deliveries gone|deliveries it had saved missing) from workflow static data/);
 		}
 		const answers = [];
 		for (const delivery of sent) answers.push(await retry(delivery, (delivery.acceptedBy + 1) % urls.length));
