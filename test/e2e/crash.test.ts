@@ -14,7 +14,7 @@ import type { N8nInstance } from '../harness';
 import { N8nInstance as Instance, REPO_DIR, voisnapWorkflow } from '../harness';
 import type { DeliveryRecord } from '../support/retryingSender';
 import { sendWithRetries, summarise } from '../support/retryingSender';
-import { N8N_VERSION, START_TIMEOUT_MS } from './support';
+import { N8N_VERSION, START_TIMEOUT_MS, deliveryIdsOf, ranDeliveryIdsOf } from './support';
 
 const SECRET = 'whsec_crash_tests_0123456789abcdef';
 const MAJOR = Number(N8N_VERSION.split('.')[0]);
@@ -72,7 +72,7 @@ async function burst(n8n: N8nInstance, workflowId: string, signal: NodeJS.Signal
 		id: `dlv_${signal}_${runId}_${index}`,
 		body: uniqueBody(index, runId),
 	}));
-	const before = new Set((await n8n.database.deliveries(workflowId)).map((execution) => execution.id));
+	const before = new Set((await n8n.executions(workflowId)).map((execution) => execution.id));
 	let signalled: Promise<void> | undefined;
 	const atSignal = { acknowledged: 0, executions: 0 };
 	const records = await sendWithRetries(deliveries, {
@@ -92,12 +92,12 @@ async function burst(n8n: N8nInstance, workflowId: string, signal: NodeJS.Signal
 	await signalled;
 	await n8n.waitForIdle({ workflowId, quietMs: 3_000, timeoutMs: 180_000 });
 
-	const executions = (await n8n.database.deliveries(workflowId)).filter((execution) => !before.has(execution.id));
+	const executions = (await n8n.executions(workflowId)).filter((execution) => !before.has(execution.id));
 	const executionsOf = new Map<string, string[]>();
 	const runsOf = new Map<string, number>();
 	for (const execution of executions) {
-		for (const id of execution.deliveryIds) executionsOf.set(id, [...(executionsOf.get(id) ?? []), execution.status]);
-		for (const id of execution.ranIds) runsOf.set(id, (runsOf.get(id) ?? 0) + 1);
+		for (const id of deliveryIdsOf(execution)) executionsOf.set(id, [...(executionsOf.get(id) ?? []), execution.status]);
+		for (const id of ranDeliveryIdsOf(execution)) runsOf.set(id, (runsOf.get(id) ?? 0) + 1);
 	}
 	const sent = summarise(records);
 	const acknowledgedIds = records.filter((record) => record.acknowledged).map((record) => record.id);

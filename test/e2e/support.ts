@@ -1,4 +1,4 @@
-import type { Execution, N8nInstance, WorkflowJson } from '../harness';
+import type { Execution, N8nInstance, StoredExecution, WorkflowJson } from '../harness';
 import { ROUTE_OUTPUTS, n8nVersionFromEnv } from '../harness';
 import type { DeliveryOptions, PostResult, SignedDelivery } from '../support/signedDelivery';
 import { eventFixture, postDelivery, signedDelivery } from '../support/signedDelivery';
@@ -75,3 +75,33 @@ export async function withConcurrency<T>(limit: number, tasks: Array<() => Promi
 	await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 	return results;
 }
+
+type StoredItems = Pick<StoredExecution, 'queuedItems'> & { outputs?: Execution['outputs']; nodes: StoredExecution['nodes'] };
+
+function idsIn(items: readonly unknown[]): string[] {
+	return items.flatMap((item) => {
+		const id = (item as { delivery?: { id?: unknown } }).delivery?.id;
+		return typeof id === 'string' ? [id] : [];
+	});
+}
+
+/** The delivery ids the trigger emitted in an execution (it ran with them). */
+export function ranDeliveryIdsOf(execution: StoredItems, triggerName = 'Voisnap Trigger'): string[] {
+	return idsIn((execution.outputs ?? execution.nodes[triggerName]?.outputs ?? []).flat());
+}
+
+/** The delivery ids an execution carries: in the trigger's outputs, or still queued if it never ran. */
+export function deliveryIdsOf(execution: StoredItems, triggerName = 'Voisnap Trigger'): string[] {
+	const ran = ranDeliveryIdsOf(execution, triggerName);
+	return ran.length > 0 ? ran : idsIn(execution.queuedItems ?? []);
+}
+
+/** How many executions carry each delivery id. */
+export function executionsPerDelivery(executions: Array<Parameters<typeof deliveryIdsOf>[0]>): Map<string, number> {
+	const counts = new Map<string, number>();
+	for (const execution of executions) {
+		for (const id of deliveryIdsOf(execution)) counts.set(id, (counts.get(id) ?? 0) + 1);
+	}
+	return counts;
+}
+

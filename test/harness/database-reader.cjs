@@ -10,13 +10,10 @@
  * Prints one line of JSON per request: the answer, or {"error": "..."} (exit code 1 when run
  * for one request). The database is opened for each request. Requests:
  *   {"op":"executions","workflowId"?:string}  executions, oldest first, with each node's first
- *                                             run: json items per output index, and errors
+ *                                             run (json items per output index), errors, and
+ *                                             the items still queued (execution-data.cjs)
  *   {"op":"counts","workflowId"?:string}      {total, pending, byStatus}
  *   {"op":"staticData","workflowId":string}   the workflow's static data, parsed (or null)
- *   {"op":"deliveries","workflowId":string}   [{id, status, deliveryIds, ranIds}] per execution:
- *                                             the delivery ids its data holds (in any node's
- *                                             output or in the items still waiting to run), and
- *                                             those that a node of it has run with
  *   {"op":"workflows"}                        [{id, name, active, activeVersionId}]
  *   {"op":"activate","ids":string[]}          what `n8n publish:workflow` (2.x) and
  *                                             `n8n update:workflow --active=true` (1.x) write
@@ -30,6 +27,7 @@ const [n8nDir, databasePath, requestText] = process.argv.slice(2);
 const requireFromN8n = createRequire(path.join(n8nDir, 'node_modules', 'n8n', 'package.json'));
 const sqlite3 = requireFromN8n('sqlite3');
 const flatted = requireFromN8n('flatted');
+const { describeData: describeExecutionData } = require('./execution-data.cjs');
 
 function open(writes) {
 	return new Promise((resolve, reject) => {
@@ -54,72 +52,8 @@ function runSql(sql, params = []) {
 	);
 }
 
-function errorMessage(error) {
-	if (!error) return null;
-	return typeof error.message === 'string' ? error.message : String(error);
-}
-
-function describeRun(taskData) {
-	const main = (taskData && taskData.data && taskData.data.main) || [];
-	return {
-		executionStatus: taskData.executionStatus ?? null,
-		outputs: main.map((items) => (items || []).map((item) => item.json)),
-		error: errorMessage(taskData.error),
-		errorDescription: (taskData.error && taskData.error.description) || null,
-	};
-}
-
-function describeData(text) {
-	if (text === null || text === undefined) return { nodes: {}, error: null, lastNodeExecuted: null };
-	const data = flatted.parse(text);
-	const resultData = data.resultData || {};
-	const nodes = {};
-	for (const [name, runs] of Object.entries(resultData.runData || {})) {
-		if (Array.isArray(runs) && runs.length > 0) nodes[name] = describeRun(runs[0]);
-	}
-	return {
-		nodes,
-		error: errorMessage(resultData.error),
-		lastNodeExecuted: resultData.lastNodeExecuted ?? null,
-	};
-}
-
-/** Every `json.delivery.id` in a list of outputs (arrays of items). */
-function deliveryIdsIn(outputs) {
-	const ids = [];
-	for (const items of outputs || []) {
-		for (const item of items || []) {
-			const id = item && item.json && item.json.delivery && item.json.delivery.id;
-			if (typeof id === 'string') ids.push(id);
-		}
-	}
-	return ids;
-}
-
-/** Where a delivery's item is in an execution: a node's output once it ran, else the stack. */
-function deliveryIdsOf(text) {
-	if (text === null || text === undefined) return { deliveryIds: [], ranIds: [] };
-	const data = flatted.parse(text);
-	const ran = new Set();
-	for (const runs of Object.values((data.resultData && data.resultData.runData) || {})) {
-		for (const run of runs || []) for (const id of deliveryIdsIn(run && run.data && run.data.main)) ran.add(id);
-	}
-	const all = new Set(ran);
-	for (const entry of (data.executionData && data.executionData.nodeExecutionStack) || []) {
-		for (const id of deliveryIdsIn(entry && entry.data && entry.data.main)) all.add(id);
-	}
-	return { deliveryIds: [...all], ranIds: [...ran] };
-}
 
 const operations = {
-	async deliveries({ workflowId }) {
-		const rows = await all(
-			`SELECT e.id, e.status, d.data FROM execution_entity e LEFT JOIN execution_data d ON d.executionId = e.id
-			 WHERE e.workflowId = ? ORDER BY e.id`,
-			[workflowId],
-		);
-		return rows.map(({ id, status, data }) => ({ id: String(id), status, ...deliveryIdsOf(data) }));
-	},
 	async executions({ workflowId }) {
 		const where = workflowId === undefined ? '' : 'WHERE e.workflowId = ?';
 		const rows = await all(
@@ -128,7 +62,7 @@ const operations = {
 			 ${where} ORDER BY e.id`,
 			workflowId === undefined ? [] : [workflowId],
 		);
-		return rows.map(({ data, ...row }) => ({ ...row, id: String(row.id), ...describeData(data) }));
+		return rows.map(({ data, ...row }) => ({ ...row, id: String(row.id), ...describeExecutionData(flatted, data) }));
 	},
 	async counts({ workflowId }) {
 		const where = workflowId === undefined ? '' : 'WHERE workflowId = ?';

@@ -46,15 +46,6 @@ export interface ExecutionCounts {
 	byStatus: Record<string, number>;
 }
 
-/** An execution and the delivery ids its data holds (for crash tests: which deliveries n8n has). */
-export interface StoredDeliveries {
-	id: string;
-	status: string;
-	deliveryIds: string[];
-	/** The delivery ids a node of this execution has run with (the trigger's step, at least). */
-	ranIds: string[];
-}
-
 export interface StoredWorkflow {
 	id: string;
 	name: string;
@@ -66,7 +57,6 @@ type Request =
 	| { op: 'executions'; workflowId?: string }
 	| { op: 'counts'; workflowId?: string }
 	| { op: 'staticData'; workflowId: string }
-	| { op: 'deliveries'; workflowId: string }
 	| { op: 'workflows' }
 	| { op: 'activate'; ids: string[] };
 
@@ -157,11 +147,6 @@ export class N8nDatabase {
 
 	staticData(workflowId: string): Promise<Record<string, unknown> | null> {
 		return this.query({ op: 'staticData', workflowId });
-	}
-
-	/** Per execution of the workflow, the delivery ids in its data, whatever state it is in. */
-	deliveries(workflowId: string): Promise<StoredDeliveries[]> {
-		return this.query({ op: 'deliveries', workflowId });
 	}
 
 	workflows(): Promise<StoredWorkflow[]> {

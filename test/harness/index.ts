@@ -3,7 +3,7 @@
  * end-to-end tests (jest, ts-jest) and by scripts run with `npx tsx` (npm start, benchmarks).
  * See README.md in this folder.
  */
-export type { ExecutionCounts, NodeRun, StoredDeliveries, StoredExecution, StoredWorkflow } from './database';
+export type { ExecutionCounts, NodeRun, StoredExecution, StoredWorkflow } from './database';
 export { N8nDatabase } from './database';
 export type { PushMessage } from './editor';
 export { EditorChannel } from './editor';

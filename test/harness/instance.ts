@@ -24,7 +24,8 @@ import type { Activation, N8nCli } from './userFolder';
 import { activateWorkflows, importCredentials, importWorkflows, installPackages, seedDatabase } from './userFolder';
 import { DEFAULT_TRIGGER_NAME, voisnapCredential } from './workflows';
 
-export interface StartOptions {
+/** What an n8n (one process, or a queue-mode cluster) is started with: version, packages, data. */
+export interface N8nSetup {
 	/** Defaults to `N8N_VERSION`, else 2.41.1. */
 	version?: string;
 	/** The Voisnap credential, imported with the fixed id VOISNAP_CREDENTIAL_ID (see credentialIdentity). */
@@ -35,10 +36,13 @@ export interface StartOptions {
 	extraCredentials?: CredentialJson[];
 	/** Imported as they are; those with `active: true` are activated before n8n starts. */
 	workflows: WorkflowJson[];
-	/** Tarballs or folders of other `n8n-nodes-*` packages to install beside this one. */
+	/** Tarballs or folders of other `n8n-nodes-*` packages to install beside this one (in every process). */
 	extraPackages?: string[];
 	/** Install this repository's package (default true). */
 	installPackage?: boolean;
+}
+
+export interface StartOptions extends N8nSetup {
 	/** Added to n8n's environment last (they override the harness's). */
 	env?: Record<string, string>;
 	/** 2.x only; 1.x always runs `legacy` on Node.js 20. Default: n8n's default. */
@@ -74,6 +78,8 @@ export interface Execution {
 	errorDescription: string | null;
 	/** Every node's first run, by node name. */
 	nodes: Record<string, NodeRun>;
+	/** JSON of the items still waiting to run (an execution kept as crashed before its first step). */
+	queuedItems: Array<Record<string, unknown>>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -464,5 +470,6 @@ export function toExecution(stored: StoredExecution, triggerName: string): Execu
 		error: trigger?.error ?? stored.error,
 		errorDescription: trigger?.errorDescription ?? null,
 		nodes: stored.nodes,
+		queuedItems: stored.queuedItems ?? [],
 	};
 }

@@ -19,6 +19,7 @@ const [n8nDir, connectionText] = process.argv.slice(2);
 const requireFromN8n = createRequire(path.join(n8nDir, 'node_modules', 'n8n', 'package.json'));
 const { Pool } = requireFromN8n('pg');
 const flatted = requireFromN8n('flatted');
+const { describeData: describeExecutionData } = require('./execution-data.cjs');
 
 const pool = new Pool({ ...JSON.parse(connectionText), max: 2 });
 
@@ -26,41 +27,6 @@ async function all(sql, params = []) {
 	return (await pool.query(sql, params)).rows;
 }
 
-function errorMessage(error) {
-	if (!error) return null;
-	return typeof error.message === 'string' ? error.message : String(error);
-}
-
-function describeRun(taskData) {
-	const main = (taskData && taskData.data && taskData.data.main) || [];
-	return {
-		executionStatus: taskData.executionStatus ?? null,
-		outputs: main.map((items) => (items || []).map((item) => item.json)),
-		error: errorMessage(taskData.error),
-		errorDescription: (taskData.error && taskData.error.description) || null,
-	};
-}
-
-function queuedItemsOf(data) {
-	const stack = (data.executionData && data.executionData.nodeExecutionStack) || [];
-	return stack.flatMap((entry) => ((entry.data && entry.data.main) || []).flatMap((items) => (items || []).map((item) => item.json)));
-}
-
-function describeData(text) {
-	if (text === null || text === undefined) return { nodes: {}, error: null, lastNodeExecuted: null, queuedItems: [] };
-	const data = flatted.parse(text);
-	const resultData = data.resultData || {};
-	const nodes = {};
-	for (const [name, runs] of Object.entries(resultData.runData || {})) {
-		if (Array.isArray(runs) && runs.length > 0) nodes[name] = describeRun(runs[0]);
-	}
-	return {
-		nodes,
-		error: errorMessage(resultData.error),
-		lastNodeExecuted: resultData.lastNodeExecuted ?? null,
-		queuedItems: queuedItemsOf(data),
-	};
-}
 
 async function hasColumn(table, column) {
 	const rows = await all('SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2', [table, column]);
@@ -84,7 +50,7 @@ const operations = {
 			startedAt: iso(row.startedAt),
 			stoppedAt: iso(row.stoppedAt),
 			createdAt: iso(row.createdAt),
-			...describeData(data),
+			...describeExecutionData(flatted, data),
 		}));
 	},
 	async counts({ workflowId }) {

@@ -11,7 +11,7 @@ import type { N8nInstall } from './install';
 import { installN8n, n8nVersionFromEnv } from './install';
 import type { WaitForIdleOptions } from './idle';
 import { waitForIdle } from './idle';
-import type { Execution } from './instance';
+import type { Execution, N8nSetup } from './instance';
 import { toExecution, webhookPathOf } from './instance';
 import type { QueueRole } from './n8nProcess';
 import { N8nProcess } from './n8nProcess';
@@ -23,21 +23,10 @@ import { RedisServer } from './redis';
 import { RestSession } from './rest';
 import type { N8nCli } from './userFolder';
 import { activateWorkflows, importCredentials, importWorkflows, installPackages } from './userFolder';
-import type { CredentialJson, VoisnapSecrets, WorkflowJson } from './workflows';
+import type { WorkflowJson } from './workflows';
 import { DEFAULT_TRIGGER_NAME, voisnapCredential } from './workflows';
 
-export interface QueueClusterOptions {
-	/** Defaults to `N8N_VERSION`, else 2.41.1. */
-	version?: string;
-	credential: VoisnapSecrets;
-	credentialIdentity?: { id: string; name: string };
-	extraCredentials?: CredentialJson[];
-	/** Imported as they are; those with `active: true` are activated before n8n starts. */
-	workflows: WorkflowJson[];
-	/** Tarballs or folders of other `n8n-nodes-*` packages, installed beside this one in every process. */
-	extraPackages?: string[];
-	/** Install this repository's package (default true). */
-	installPackage?: boolean;
+export interface QueueClusterOptions extends N8nSetup {
 	/** `n8n webhook` processes (default 2). */
 	webhookProcesses?: number;
 	/** `n8n worker` processes (default 1). */

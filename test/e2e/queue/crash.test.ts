@@ -16,8 +16,8 @@ import { QueueCluster, voisnapWorkflow } from '../../harness';
 import type { DeliveryRecord } from '../../support/retryingSender';
 import { sendWithRetries, summarise } from '../../support/retryingSender';
 import { eventFixture } from '../../support/signedDelivery';
-import { N8N_VERSION } from '../support';
-import { CLUSTER_START_TIMEOUT_MS, deliveryIdsOf, executionsPerDelivery } from './support';
+import { N8N_VERSION, deliveryIdsOf, executionsPerDelivery } from '../support';
+import { CLUSTER_START_TIMEOUT_MS } from './support';
 
 jest.setTimeout(8 * 60_000);
 

@@ -14,8 +14,8 @@ import type { WorkflowJson } from '../../harness';
 import { QueueCluster, voisnapWorkflow } from '../../harness';
 import type { SignedDelivery } from '../../support/signedDelivery';
 import { eventFixture, postDelivery } from '../../support/signedDelivery';
-import { N8N_VERSION, TEST_TIMEOUT_MS, sign, withConcurrency } from '../support';
-import { CLUSTER_START_TIMEOUT_MS, executionsPerDelivery, trackQueue } from './support';
+import { N8N_VERSION, TEST_TIMEOUT_MS, executionsPerDelivery, sign, withConcurrency } from '../support';
+import { CLUSTER_START_TIMEOUT_MS, trackQueue } from './support';
 
 jest.setTimeout(TEST_TIMEOUT_MS);
 
