@@ -32,6 +32,7 @@ export const GOALS = {
 	pathCostSlack: 1.05,
 } as const;
 
+const signedMs = (value: number) => `${value >= 0 ? '+' : '−'}${ms(Math.abs(value))}`;
 const answers = (config: ConfigResult | undefined) => conc(config, (round) => round.answersPerSec);
 const executions = (config: ConfigResult | undefined) => conc(config, (round) => round.executionsPerSec);
 
@@ -45,7 +46,7 @@ function latencyDiagnosis(target: TargetResult, config: ConfigResult, reference:
 	const delta = ours.p50 - theirs.p50;
 	const roundMedians = reference.sequential['0.5 KB']?.rounds.map((round) => round.p50) ?? [];
 	const spread = spreadOf(roundMedians) * Math.min(...roundMedians);
-	const parts = [`median ${delta >= 0 ? '+' : ''}${ms(delta)} ms over the reference`];
+	const parts = [`median ${signedMs(delta)} ms against the reference`];
 	if (roundMedians.length > 1) {
 		parts.push(
 			Math.abs(delta) <= spread
@@ -102,7 +103,7 @@ function lazyGoal(target: TargetResult): Goal | undefined {
 		met,
 		why: met
 			? ''
-			: `n8n stores ${rate(executions(config))} executions/s for the Voisnap Trigger against ${rate(executions(webhook))} for the Webhook node, whose onReceived answer also comes after n8n stored the execution; the do-nothing trigger n8n answers reaches ${rate(executions(cfg(target, KEYS.noopV2)))}/s, which bounds what a community trigger gets here${busy(target) ? '; other work used the machine' : ''}`,
+			: `at 20 connections n8n finished ${rate(executions(config))} executions/s for the Voisnap Trigger and ${rate(executions(webhook))} for the Webhook node (both answered once n8n stored the execution), ${rate(executions(cfg(target, KEYS.noopV2)))} for the do-nothing trigger n8n answers (executions/s per round: ${config.concurrent.map((round) => rate(round.executionsPerSec)).join(' / ')} vs ${webhook.concurrent.map((round) => rate(round.executionsPerSec)).join(' / ')})${busy(target) ? '; other work used the machine' : ''}`,
 		noisy: busy(target),
 	};
 }
@@ -187,7 +188,7 @@ function pathCostGoal(target: TargetResult): Goal | undefined {
 			(seq(v2) ? `what upgrading gives (v2 ÷ previous): median ${x(seq(v2)!.p50 / seq(previous)!.p50)}, executions/s ${x(executions(v2) / executions(previous))}` : ''),
 		met: latencyMet && throughputMet,
 		why: [
-			latencyMet ? '' : `Latency: the new path adds ${ms(seq(v1)!.p50 - seq(previous)!.p50)} ms to the Voisnap Trigger but ${ms(seq(noopV1)!.p50 - seq(noopSelf)!.p50)} ms to the do-nothing trigger.`,
+			latencyMet ? '' : `Latency: the new path changes the Voisnap Trigger’s median by ${signedMs(seq(v1)!.p50 - seq(previous)!.p50)} ms, the do-nothing trigger’s by ${signedMs(seq(noopV1)!.p50 - seq(noopSelf)!.p50)} ms.`,
 			throughputMet ? '' : `Throughput: ${x(throughput)} of the previous release’s executions/s against ${x(noopThroughput)} for the do-nothing triggers.`,
 			busy(target) && !(latencyMet && throughputMet) ? 'Other work used the machine.' : '',
 		]

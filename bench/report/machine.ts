@@ -43,6 +43,10 @@ export function machineSection(page: Page, generated: Date, micro: Micro, n8n: N
 			...(n8n?.seconds ? [['duration', `n8n part ${(n8n.seconds / 60).toFixed(1)} min${queue?.seconds ? `, queue mode ${(queue.seconds / 60).toFixed(1)} min` : ''}`]] : []),
 		],
 	);
+	if (n8n && queue && Math.abs(Date.parse(n8n.startedAt) - Date.parse(queue.startedAt)) > 3 * 3600_000) {
+		page.out(`> The real-n8n part (${when(n8n.startedAt)}) and queue mode (${when(queue.startedAt)}) come from different runs.`);
+		page.out();
+	}
 	const rows: string[][] = [];
 	if (n8n) rows.push(['whole n8n part', when(n8n.startedAt), n8n.seconds ? `${n8n.seconds.toFixed(0)} s` : '?', load(n8n.machine), others(n8n.machine), quiet(n8n.machine)]);
 	for (const target of n8n?.targets ?? []) rows.push([targetName(target), when(target.startedAt), `${target.seconds.toFixed(0)} s`, load(target), others(target), quiet(target)]);
