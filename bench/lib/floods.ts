@@ -5,7 +5,10 @@
  *     header (alternately), refused before the credential or static data is touched;
  *   - forgeries: well-formed and fresh (current timestamp, `sha256=` + 64 random hex, a delivery
  *     id), so they pass the cheap checks and fail only the HMAC, which may make the trigger
- *     reload its secrets (at most once per 2 s, n8n/credentials.ts).
+ *     reload its secrets (at most once per 2 s, n8n/credentials.ts);
+ *   - unparsable (the control): signed headers and a body that is not JSON, sent as JSON, which
+ *     n8n answers 422 itself before the trigger runs: what any request costs n8n, whatever
+ *     the trigger does.
  * The same genuine load also runs without a flood, in the same n8n, as the baseline.
  */
 import { randomBytes } from 'node:crypto';
@@ -41,6 +44,10 @@ function junk(body: Buffer): (i: number) => Delivery {
 	};
 }
 
+function unparsable(): () => Delivery {
+	return () => signedDelivery({ secret: BENCH_SECRET, body: Buffer.from('{"type":"SessionEnded",') });
+}
+
 function forgery(body: Buffer): () => Delivery {
 	return () => signedDelivery({ secret: BENCH_SECRET, body, signature: `sha256=${randomBytes(32).toString('hex')}` });
 }
@@ -57,7 +64,7 @@ export async function floodRun(n8n: N8nInstance, config: BenchConfig, kind: Floo
 		const stop = new AbortController();
 		const flooding = runLoad({
 			url,
-			delivery: kind === 'junk' ? junk(options.body) : forgery(options.body),
+			delivery: kind === 'junk' ? junk(options.body) : kind === 'forgery' ? forgery(options.body) : unparsable(),
 			// Bounded by rate and time; stopped as soon as the genuine load is done.
 			count: Math.ceil(options.floodRate * (options.seconds + 5)),
 			timeLimitMs: (options.seconds + 5) * 1000,

@@ -121,12 +121,13 @@ export async function concurrentPhase(
 }
 
 /**
- * Genuine traffic to `config` alone, beside a junk flood, beside a forgery flood, and alone
- * again (the baseline brackets the floods, so a drift over the phase shows).
+ * Genuine traffic to `config` alone, beside a flood n8n refuses itself (the control), beside a
+ * junk flood, beside a forgery flood, and alone again (the baseline brackets the floods, so a
+ * drift over the phase shows).
  */
 export async function floodPhase(n8n: N8nInstance, config: BenchConfig, options: FloodOptions, log: (message: string) => void): Promise<FloodRun[]> {
 	const runs: FloodRun[] = [];
-	for (const kind of ['none', 'junk', 'forgery', 'none'] as FloodKind[]) {
+	for (const kind of ['none', 'unparsable', 'junk', 'forgery', 'none'] as FloodKind[]) {
 		const run = await floodRun(n8n, config, kind, options);
 		runs.push(run);
 		const flood = run.flood ? `; ${kind} flood ${run.flood.perSec.toFixed(1)}/s (${Object.entries(run.flood.statuses).map(([status, count]) => `${count}×${status}`).join(' ')})` : '';

@@ -36,7 +36,8 @@ export interface ConcurrentRound {
 	drainTimedOut: boolean;
 }
 
-export type FloodKind = 'none' | 'junk' | 'forgery';
+/** `unparsable`: invalid JSON, which n8n itself answers 422 before the trigger runs (the control). */
+export type FloodKind = 'none' | 'unparsable' | 'junk' | 'forgery';
 
 export interface FloodRun {
 	kind: FloodKind;

@@ -147,12 +147,17 @@ function floodGoal(target: TargetResult): Goal | undefined {
 		return { kind, run, throughput: run.genuine.answersPerSec / baseAnswers, latency: run.genuine.latency.p50 / baseMedian };
 	};
 	const floods = [judged('junk'), judged('forgery')].filter((entry): entry is NonNullable<typeof entry> => entry !== undefined);
+	const control = judged('unparsable');
+	const controlNote = control
+		? `a flood n8n refuses itself before the trigger runs (invalid JSON, 422) at ${rate(control.run.flood?.perSec ?? NaN)}/s: answers/s ${x(control.throughput)}, median ${x(control.latency)}`
+		: '';
 	const met = floods.every((entry) => entry.throughput >= GOALS.floodThroughput && entry.latency <= GOALS.floodLatency);
 	const noise = alone.length > 1 ? spreadOf(alone.map((run) => run.genuine.answersPerSec)) : 0;
 	return {
 		goal: `${targetName(target)}: junk and forgery floods (≤ ${target.floodSettings.ratePerSec}/s over ${target.floodSettings.connections} other connections) barely move genuine traffic to the Voisnap Trigger (v2): answers/s ≥ ${GOALS.floodThroughput}×, median ≤ ${GOALS.floodLatency}× without a flood`,
 		measured: floods
 			.map((entry) => `${entry.kind}: answers/s ${x(entry.throughput)}, median ${x(entry.latency)}, p99 ${ms(entry.run.genuine.latency.p99)} ms (flood ${rate(entry.run.flood?.perSec ?? NaN)}/s)`)
+			.concat(controlNote ? [`control, ${controlNote}`] : [])
 			.concat(`without a flood: ${rate(baseAnswers)} answers/s, median ${ms(baseMedian)} ms (the two runs ${(noise * 100).toFixed(0)}% apart)`)
 			.join('; '),
 		met,
@@ -161,7 +166,7 @@ function floodGoal(target: TargetResult): Goal | undefined {
 			: `${floods
 					.filter((entry) => entry.throughput < GOALS.floodThroughput || entry.latency > GOALS.floodLatency)
 					.map((entry) => `beside ${entry.kind} at ${rate(entry.run.flood?.perSec ?? NaN)}/s genuine answers/s fell to ${x(entry.throughput)} and the median rose to ${x(entry.latency)}`)
-					.join('; ')}${noise > 1 - GOALS.floodThroughput ? `; the two runs without a flood differ by ${(noise * 100).toFixed(0)}% themselves` : ''}${target.engine === 'default' && !target.env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE ? '; on this engine n8n builds an expression isolate for every request to a community trigger before the trigger runs, refused ones included (shared/n8n-expression-isolates.md, acquisition A): compare the same floods on the other settings' : ''}${busy(target) ? '; other work used the machine' : ''}`,
+					.join('; ')}${control ? `; ${controlNote}: that much is n8n’s own work per request (it loads the workflow from the database for every request), before any trigger runs; ${floods.map((entry) => `${entry.kind} ${entry.throughput >= control.throughput - 0.05 ? 'costs no more than the control' : `costs more than the control (${x(entry.throughput)} against ${x(control.throughput)})`}`).join(', ')}` : ''}${noise > 1 - GOALS.floodThroughput ? `; the two runs without a flood differ by ${(noise * 100).toFixed(0)}% themselves` : ''}${target.engine === 'default' && !target.env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE ? '; on this engine n8n builds an expression isolate for every request to a community trigger before the trigger runs, refused ones included (shared/n8n-expression-isolates.md, acquisition A): compare the same floods on the other settings' : ''}${busy(target) ? '; other work used the machine' : ''}`,
 		noisy: busy(target),
 	};
 }

@@ -75,20 +75,22 @@ function concurrentTable(page: Page, target: TargetResult): void {
 	);
 }
 
+const FLOOD_NAMES = { none: 'none', unparsable: 'unparsable (control: n8n answers 422 itself)', junk: 'junk', forgery: 'forgeries' } as const;
+
 function floodTable(page: Page, target: TargetResult): void {
 	if (!target.floods.length || !target.floodSettings) return;
 	const alone = target.floods.filter((run) => run.kind === 'none');
 	const baseAnswers = medianOf(alone.map((run) => run.genuine.answersPerSec));
 	const baseMedian = medianOf(alone.map((run) => run.genuine.latency.p50));
 	page.out(
-		`Floods (issue 10): genuine deliveries to the ${target.floodSettings.trigger} at ${target.floods[0].genuine.connections} connections, alone, beside a flood of junk (no timestamp or no signature header, alternately) and beside a flood of well-formed forgeries (fresh timestamp, \`sha256=\` + 64 random hex), then alone again; each flood from ${target.floodSettings.connections} other connections to the same URL, at most ${target.floodSettings.ratePerSec} requests/s. Ratios against the median of the runs without a flood.`,
+		`Floods (issue 10): genuine deliveries to the ${target.floodSettings.trigger} at ${target.floods[0].genuine.connections} connections, alone, beside a flood n8n refuses itself before the trigger runs (signed headers, a body that is not JSON: answered 422 by n8n; the control, what any request costs n8n), beside a flood of junk (no timestamp or no signature header, alternately) and beside a flood of well-formed forgeries (fresh timestamp, \`sha256=\` + 64 random hex), then alone again; each flood from ${target.floodSettings.connections} other connections to the same URL, at most ${target.floodSettings.ratePerSec} requests/s. Ratios against the median of the runs without a flood.`,
 	);
 	page.out();
 	page.table(
 		['flood', 'genuine answers/s', '÷ no flood', 'executions/s with the drain', 'median', '÷ no flood', 'p99', 'flood requests/s sent', 'flood answers'],
 		['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
 		target.floods.map((run) => [
-			run.kind === 'none' ? 'none' : run.kind === 'junk' ? 'junk' : 'forgeries',
+			FLOOD_NAMES[run.kind],
 			rate(run.genuine.answersPerSec),
 			x(run.genuine.answersPerSec / baseAnswers),
 			rate(run.genuine.executionsPerSec),
