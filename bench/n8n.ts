@@ -73,11 +73,26 @@ async function staticDataBytes(n8n: N8nInstance, config: BenchConfig): Promise<n
 	return Buffer.byteLength(JSON.stringify(stored));
 }
 
-async function runTarget(spec: TargetSpec, installed: Installed): Promise<TargetResult> {
+/** A settings target holds three workflows, a full one every configuration. */
+const weightOf = (spec: TargetSpec) => (spec.scope === 'full' ? 1 : 0.5);
+/** Kept for the memory part at the end, from the n8n part's hard stop. */
+const MEMORY_RESERVE_MS = 150_000;
+
+/**
+ * A target's time budget: its share of BENCH_TARGET_BUDGET_S, and never more than its share of
+ * what is left before the hard stop, so that a slow machine shortens every target a little
+ * rather than losing the last ones.
+ */
+function budgetFor(spec: TargetSpec, remaining: TargetSpec[], hardStopAt: number): number {
+	const left = hardStopAt - Date.now() - (KNOBS.memory ? MEMORY_RESERVE_MS : 0);
+	const share = (left * weightOf(spec)) / remaining.reduce((sum, next) => sum + weightOf(next), 0);
+	return Math.max(0, Math.min(KNOBS.targetBudgetS * 1000 * weightOf(spec), share));
+}
+
+async function runTarget(spec: TargetSpec, installed: Installed, budgetMs: number): Promise<TargetResult> {
 	const startedAt = new Date();
 	const loadStart = os.loadavg();
 	const cpuStart = cpuSample();
-	const budgetMs = KNOBS.targetBudgetS * 1000 * (spec.scope === 'full' ? 1 : 0.5);
 	const configs = configsFor(spec.scope);
 	log(`n8n ${spec.version} (${spec.settingLabel}): starting with ${configs.length} workflows`);
 	const n8n = await N8nInstance.start({
@@ -110,13 +125,12 @@ async function runTarget(spec: TargetSpec, installed: Installed): Promise<Target
 		for (const check of checks) log(`  ${check.case}: chain ${check.chain}, Voisnap Trigger ${check.voisnap} (want ${check.expected})`);
 		await n8n.waitForIdle({ quietMs: 1000, timeoutMs: 120_000 });
 
-		const started = Date.now();
 		const sequential = await sequentialPhase(
 			n8n,
 			configs,
 			{
 				rounds: Math.max(1, KNOBS.rounds),
-				deadline: started + budgetMs * 0.5,
+				deadline: startedAt.getTime() + budgetMs * 0.5,
 				blocks: (config) => [
 					{ body: SMALL, count: config.sequentialOnly ? KNOBS.attributionCount : KNOBS.seqCount },
 					...(config.sequentialOnly || KNOBS.seqLarge === 0 ? [] : [{ body: LARGE, count: KNOBS.seqLarge }]),
@@ -131,7 +145,7 @@ async function runTarget(spec: TargetSpec, installed: Installed): Promise<Target
 			configs.filter((config) => !config.sequentialOnly),
 			{
 				rounds: Math.max(1, KNOBS.concRounds),
-				deadline: started + budgetMs * 0.8,
+				deadline: startedAt.getTime() + budgetMs * 0.8,
 				connections: KNOBS.conc,
 				count: KNOBS.concCount,
 				seconds: KNOBS.concSeconds,
@@ -179,6 +193,7 @@ async function runTarget(spec: TargetSpec, installed: Installed): Promise<Target
 async function main(): Promise<void> {
 	const disarm = armHardStop(KNOBS.n8nTimeoutS, log);
 	const started = Date.now();
+	const hardStopAt = started + KNOBS.n8nTimeoutS * 1000;
 	const cpuStart = cpuSample();
 	const out: N8nResults = {
 		startedAt: new Date(started).toISOString(),
@@ -200,10 +215,12 @@ async function main(): Promise<void> {
 		extraCredentials: [previousCredential(BENCH_SECRET)],
 	};
 	const specs = targetSpecs();
-	for (const spec of specs) {
+	for (const [index, spec] of specs.entries()) {
 		try {
 			await installN8n(spec.version);
-			out.targets.push(await runTarget(spec, installed));
+			const budgetMs = budgetFor(spec, specs.slice(index), hardStopAt);
+			log(`time budget ${(budgetMs / 1000).toFixed(0)} s (no new round after ${((budgetMs * 0.5) / 1000).toFixed(0)} s sequential, ${((budgetMs * 0.8) / 1000).toFixed(0)} s concurrent)`);
+			out.targets.push(await runTarget(spec, installed, budgetMs));
 		} catch (error) {
 			const message = `n8n ${spec.version} (${spec.settingLabel}): ${(error as Error).stack ?? error}`;
 			log(`FAILED ${message}`);

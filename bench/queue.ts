@@ -13,7 +13,8 @@
  *     start to the last one's end, as n8n recorded them. Not for the Voisnap Trigger on 1.x,
  *     which answers from the execution's first step, i.e. only once a worker runs it.
  * Writes bench/results/queue.json (report.ts renders it). Loopback only, bounded counts and
- * times, and a hard stop (BENCH_QUEUE_TIMEOUT_S, default 900 s) that stops every process.
+ * times, a time budget per cluster, and a hard stop (BENCH_QUEUE_TIMEOUT_S, default 600 s) that
+ * stops every process.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -131,7 +132,11 @@ async function workerRate(cluster: QueueCluster, config: BenchConfig): Promise<Q
 	return result;
 }
 
-async function runTarget(version: string, engine: 'default' | 'legacy'): Promise<QueueTargetResult> {
+/**
+ * `deadline`: no new round starts after it (the first always runs), so that the last target
+ * still gets its share of the time before the hard stop.
+ */
+async function runTarget(version: string, engine: 'default' | 'legacy', deadline: number): Promise<QueueTargetResult> {
 	const started = Date.now();
 	const loadStart = os.loadavg();
 	const cpuStart = cpuSample();
@@ -152,6 +157,10 @@ async function runTarget(version: string, engine: 'default' | 'legacy'): Promise
 		const results: QueueLoadResult[] = [];
 		const rounds = Math.max(1, KNOBS.concRounds);
 		for (let round = 1; round <= rounds; round++) {
+			if (round > 1 && Date.now() > deadline) {
+				log(`  time budget reached after ${round - 1} of ${rounds} rounds`);
+				break;
+			}
 			for (const processes of [1, 2]) {
 				// Alternate the order each round so that neither configuration always goes first.
 				const ordered = round % 2 === 1 ? configs : [...configs].reverse();
@@ -193,18 +202,21 @@ async function main(): Promise<void> {
 		mkdirSync(join(__dirname, 'results'), { recursive: true });
 		writeFileSync(join(__dirname, 'results', 'queue.json'), `${JSON.stringify(out, null, '\t')}\n`);
 	};
-	for (const version of KNOBS.queueVersions) {
-		const engines = Number(version.split('.')[0]) >= 2 ? KNOBS.queueEngines : (['legacy'] as const);
-		for (const engine of engines) {
-			try {
-				out.targets.push(await runTarget(version, engine));
-			} catch (error) {
-				const message = `n8n ${version} (${engine}): ${(error as Error).stack ?? error}`;
-				log(`FAILED ${message}`);
-				out.failures.push(message);
-			}
-			save();
+	const targets = KNOBS.queueVersions.flatMap((version) =>
+		(Number(version.split('.')[0]) >= 2 ? KNOBS.queueEngines : (['legacy'] as const)).map((engine) => ({ version, engine })),
+	);
+	const hardStopAt = started + KNOBS.queueTimeoutS * 1000;
+	for (const [index, { version, engine }] of targets.entries()) {
+		// Half of this target's share of the time left: the worker rate comes after the rounds.
+		const deadline = Date.now() + (hardStopAt - Date.now()) / (targets.length - index) / 2;
+		try {
+			out.targets.push(await runTarget(version, engine, deadline));
+		} catch (error) {
+			const message = `n8n ${version} (${engine}): ${(error as Error).stack ?? error}`;
+			log(`FAILED ${message}`);
+			out.failures.push(message);
 		}
+		save();
 	}
 	out.seconds = (Date.now() - started) / 1000;
 	save();

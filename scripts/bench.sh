@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm run bench`: builds the package, then runs every part and writes bench/RESULTS.md and
-# bench/latency.svg (see bench/README.md). On 2 quiet cores the full run takes ~40 minutes:
+# bench/latency.svg (see bench/README.md). On 2 quiet cores the full run takes ~35 minutes, and
+# at most ~45 (the parts' hard stops):
 #   micro benchmarks (verification, dedup store)                        ~1 min
 #   real n8n: 2.41.1 default, lazy acquire, legacy, pool size 3; 1.123.81;
-#             memory (bench/n8n.ts; the previous release is built once)  ~27 min (hard stop 35)
-#   queue mode: 2.41.1 default engine, 1.123.81 (bench/queue.ts)       ~8 min (hard stop 15)
+#             memory (bench/n8n.ts; the previous release is built once)  ~27 min (hard stop 32.5)
+#   queue mode: 2.41.1 default engine, 1.123.81 (bench/queue.ts)       ~6 min (hard stop 10)
 #
 #   BENCH_QUICK=1              micro benchmarks only
 #   BENCH_MICRO=0              skip the micro benchmarks (the report uses the last micro.json)

@@ -58,15 +58,19 @@ export const KNOBS = {
 	attribution: switchFrom('BENCH_ATTRIBUTION', false),
 	attributionCount: numberFrom('BENCH_ATTRIBUTION_COUNT', 40),
 	memory: switchFrom('BENCH_MEMORY', true),
-	/** A full target's time budget: no new round starts past its share (a settings target gets half). */
+	/**
+	 * A full target's time budget (a settings target gets half; both shrink to their share of
+	 * what is left before the hard stop): no new sequential round starts past half of it, no new
+	 * concurrent round past 80%.
+	 */
 	targetBudgetS: numberFrom('BENCH_TARGET_BUDGET_S', DEFAULTS.targetBudgetS),
 	/** Hard stop of the n8n part: every n8n is stopped and the part ends. */
-	n8nTimeoutS: numberFrom('BENCH_N8N_TIMEOUT_S', 2100),
+	n8nTimeoutS: numberFrom('BENCH_N8N_TIMEOUT_S', 1950),
 	/** Queue mode: versions, 2.x engines, deliveries queued for the worker, hard stop. */
 	queueVersions: listFrom('BENCH_QUEUE_VERSIONS', '2.41.1,1.123.81'),
 	queueEngines: listFrom('BENCH_QUEUE_ENGINES', 'default') as Array<'default' | 'legacy'>,
 	queueBacklog: numberFrom('BENCH_QUEUE_BACKLOG', DEFAULTS.queueBacklog),
-	queueTimeoutS: numberFrom('BENCH_QUEUE_TIMEOUT_S', 900),
+	queueTimeoutS: numberFrom('BENCH_QUEUE_TIMEOUT_S', 600),
 };
 
 /** Whether any count is below the full run's: figures from such a run are not to be quoted. */
