@@ -110,7 +110,7 @@ async function runTarget(spec: TargetSpec, installed: Installed, budgetMs: numbe
 		const results = new Map<string, ConfigResult>(
 			configs.map((config) => [
 				config.key,
-				{ key: config.key, label: config.label, kind: config.kind, reference: config.reference, prefilled: config.prefilled, attribution: config.sequentialOnly, sequential: {}, concurrent: [] },
+				{ key: config.key, label: config.label, kind: config.kind, reference: config.reference, prefilled: config.prefilled, attribution: config.sequentialOnly !== undefined, sequential: {}, concurrent: [] },
 			]),
 		);
 		for (const config of configs.filter((candidate) => candidate.prefilled)) results.get(config.key)!.staticDataBytes = await staticDataBytes(n8n, config);
@@ -132,7 +132,7 @@ async function runTarget(spec: TargetSpec, installed: Installed, budgetMs: numbe
 				rounds: Math.max(1, KNOBS.rounds),
 				deadline: startedAt.getTime() + budgetMs * 0.5,
 				blocks: (config) => [
-					{ body: SMALL, count: config.sequentialOnly ? KNOBS.attributionCount : KNOBS.seqCount },
+					{ body: SMALL, count: config.sequentialOnly?.count ?? KNOBS.seqCount },
 					...(config.sequentialOnly || KNOBS.seqLarge === 0 ? [] : [{ body: LARGE, count: KNOBS.seqLarge }]),
 				],
 			},

@@ -88,6 +88,9 @@ export function configsFor(scope: Scope): BenchConfig[] {
 			.map((cap) => voisnapConfig(`voisnap-cap-${cap}`, capLabel(cap), { prefill: cap, maxEntries: cap })),
 		previousConfig(),
 		...(KNOBS.chain ? [chainConfig(BENCH_SECRET)] : []),
-		...(KNOBS.attribution ? attributionConfigs() : []),
+		// Where the Voisnap Trigger's time over the reference goes: without its memory in static
+		// data (n8n then saves nothing before answering), the rest is its own work.
+		{ ...voisnapConfig(KEYS.voisnapNoMemory, 'Voisnap Trigger (v2), deduplication off (no memory)', { deduplicate: false }), sequentialOnly: { count: KNOBS.seqCount } },
+		...(KNOBS.attribution ? attributionConfigs(KNOBS.attributionCount) : []),
 	];
 }

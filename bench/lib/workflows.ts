@@ -27,6 +27,7 @@ export const KEYS = {
 	voisnapV2: 'voisnap-v2',
 	voisnapV1: 'voisnap-v1',
 	voisnapCap: 'voisnap-cap',
+	voisnapNoMemory: 'voisnap-v2-nodedup',
 	previous: 'voisnap-previous',
 	chain: 'chain',
 } as const;
@@ -44,8 +45,8 @@ export interface BenchConfig {
 	workflow: WorkflowJson & { staticData?: unknown };
 	/** Remembered ids the workflow's static data starts with (voisnap only). */
 	prefilled?: number;
-	/** Measured sequentially only (attribution configurations). */
-	sequentialOnly?: boolean;
+	/** Measured sequentially only, with this many 0.5 KB deliveries per round (attribution configurations). */
+	sequentialOnly?: { count: number };
 	/** The URL, when the harness cannot derive it (built-in Webhook nodes use their own path). */
 	url?: (baseUrl: string) => string;
 }
@@ -78,14 +79,18 @@ export interface VoisnapConfigOptions {
 	maxEntries?: number;
 	/** The node version (2, what the editor gives a new node, unless said). */
 	typeVersion?: 1 | 2;
+	/** Deduplication (on unless said): off, the trigger keeps no memory in static data. */
+	deduplicate?: boolean;
 	nowSeconds?: number;
 }
 
 export function voisnapConfig(key: string, label: string, options: VoisnapConfigOptions = {}): BenchConfig {
-	const { prefill = 0, maxEntries = DEFAULT_MAX_ENTRIES, typeVersion = 2, nowSeconds = Math.floor(Date.now() / 1000) } = options;
+	const { prefill = 0, maxEntries = DEFAULT_MAX_ENTRIES, typeVersion = 2, deduplicate = true, nowSeconds = Math.floor(Date.now() / 1000) } = options;
 	const webhookId = randomUUID();
-	const parameters: Record<string, unknown> = {};
-	if (maxEntries !== DEFAULT_MAX_ENTRIES) parameters.options = { dedupMaxEntries: maxEntries };
+	const settings: Record<string, unknown> = {};
+	if (maxEntries !== DEFAULT_MAX_ENTRIES) settings.dedupMaxEntries = maxEntries;
+	if (!deduplicate) settings.deduplicate = false;
+	const parameters: Record<string, unknown> = Object.keys(settings).length ? { options: settings } : {};
 	const workflow: BenchConfig['workflow'] = voisnapWorkflow({ webhookId, name: `bench ${label}`, parameters, typeVersion });
 	if (prefill > 0) workflow.staticData = prefilledStaticData(webhookId, prefill, maxEntries, nowSeconds);
 	return { key, label, kind: 'voisnap', reference: typeVersion === 1 ? KEYS.noopV1 : KEYS.noopV2, workflow, prefilled: prefill };
@@ -275,16 +280,12 @@ function probeWorkflow(name: string, type: string, parameters: Record<string, un
  * the previous release did per delivery, and the Voisnap Trigger (v1) without its store.
  * Sequential deliveries only.
  */
-export function attributionConfigs(): BenchConfig[] {
-	const probe = (key: string, label: string, workflow: BenchConfig['workflow']): BenchConfig => ({ key, label, kind: 'noop', reference: KEYS.noopSelf, sequentialOnly: true, workflow });
+export function attributionConfigs(count: number): BenchConfig[] {
+	const probe = (key: string, label: string, workflow: BenchConfig['workflow']): BenchConfig => ({ key, label, kind: 'noop', reference: KEYS.noopSelf, sequentialOnly: { count }, workflow });
 	return [
 		probe('probe-credential', 'do-nothing + loads the Voisnap credential', probeWorkflow('Probe Credential', PROBE_TRIGGER_TYPE, { useCredential: true }, true)),
 		probe('probe-outputs', 'do-nothing + computed outputs (6, by expression)', probeWorkflow('Probe Outputs', PROBE_OUTPUTS_TRIGGER_TYPE, {}, false)),
 		probe('probe-static', 'do-nothing + rewrites 19 KB of static data', probeWorkflow('Probe Static', PROBE_TRIGGER_TYPE, { staticDataBytes: 19_000 }, false)),
-		{
-			...voisnapConfig('voisnap-nodedup', 'Voisnap Trigger (v1), deduplication off (no store)', { typeVersion: 1 }),
-			sequentialOnly: true,
-			workflow: voisnapWorkflow({ name: 'bench voisnap nodedup', parameters: { options: { deduplicate: false } }, typeVersion: 1 }),
-		},
+		{ ...voisnapConfig('voisnap-v1-nodedup', 'Voisnap Trigger (v1), deduplication off (no memory)', { typeVersion: 1, deduplicate: false }), sequentialOnly: { count } },
 	];
 }

@@ -55,6 +55,12 @@ function latencyDiagnosis(target: TargetResult, config: ConfigResult, reference:
 		);
 	}
 	if (busy(target)) parts.push('other work used the machine during this target');
+	const noMemory = seq(cfg(target, KEYS.voisnapNoMemory));
+	if (noMemory && config.key === KEYS.voisnapV2) {
+		parts.push(
+			`of it, the trigger without its memory (deduplication off) is ${signedMs(noMemory.p50 - theirs.p50)} ms against the reference (verifying, reading the raw body, the secrets reloaded every 10 s), and the memory (n8n saving it in static data before answering) ${signedMs(ours.p50 - noMemory.p50)} ms`,
+		);
+	}
 	const capped = seq(cfg(target, KEYS.voisnapCap));
 	if (capped && config.key === KEYS.voisnapV2) parts.push(`with ${cfg(target, KEYS.voisnapCap)!.prefilled?.toLocaleString('en')} ids remembered: ${ms(capped.p50)} ms`);
 	return parts.join('; ');

@@ -30,7 +30,7 @@ function sequentialTable(page: Page, target: TargetResult): void {
 			const label = `${config.label}${config.staticDataBytes ? ` (${kb(config.staticDataBytes)} of static data)` : ''}`;
 			return [
 				config.key === config.reference ? `**${label}**` : label,
-				cfg(target, config.reference)?.label.replace(/^do-nothing trigger, /, '') ?? '–',
+				config.key === config.reference ? '—' : (cfg(target, config.reference)?.label.replace(/^do-nothing trigger, /, '') ?? '–'),
 				ms(s.p50),
 				ms(s.p90),
 				ms(s.p99),
@@ -83,7 +83,7 @@ function floodTable(page: Page, target: TargetResult): void {
 	const baseAnswers = medianOf(alone.map((run) => run.genuine.answersPerSec));
 	const baseMedian = medianOf(alone.map((run) => run.genuine.latency.p50));
 	page.out(
-		`Floods (issue 10): genuine deliveries to the ${target.floodSettings.trigger} at ${target.floods[0].genuine.connections} connections, alone, beside a flood n8n refuses itself before the trigger runs (signed headers, a body that is not JSON: answered 422 by n8n; the control, what any request costs n8n), beside a flood of junk (no timestamp or no signature header, alternately) and beside a flood of well-formed forgeries (fresh timestamp, \`sha256=\` + 64 random hex), then alone again; each flood from ${target.floodSettings.connections} other connections to the same URL, at most ${target.floodSettings.ratePerSec} requests/s. Ratios against the median of the runs without a flood.`,
+		`Floods (issue 10): genuine deliveries to the ${target.floodSettings.trigger}, at ${target.floods[0].genuine.connections} connections, alone, beside a flood n8n refuses itself before the trigger runs (signed headers, a body that is not JSON: answered 422 by n8n; the control, what any request costs n8n), beside a flood of junk (no timestamp or no signature header, alternately) and beside a flood of well-formed forgeries (fresh timestamp, \`sha256=\` + 64 random hex), then alone again; each flood from ${target.floodSettings.connections} other connections to the same URL, at most ${target.floodSettings.ratePerSec} requests/s. Ratios against the median of the runs without a flood.`,
 	);
 	page.out();
 	page.table(
