@@ -228,16 +228,16 @@ async function main(): Promise<void> {
 		}
 		save();
 	}
-	const memoryTarget = specs.find((spec) => spec.engine === 'legacy');
-	if (KNOBS.memory && memoryTarget) {
-		// The store's memory does not depend on the expression engine; legacy loads fastest.
-		log(`memory: n8n ${memoryTarget.version} (legacy), one workflow per instance`);
+	// The store's memory does not depend on the expression engine; legacy loads fastest.
+	const memoryVersion = (specs.find((spec) => spec.engine === 'legacy') ?? specs[0])?.version;
+	if (KNOBS.memory && memoryVersion) {
+		log(`memory: n8n ${memoryVersion} (legacy), one workflow per instance`);
 		const memoryConfigs = [noopN8nAnswersConfig(2), voisnapConfig(KEYS.voisnapCap, `Voisnap Trigger (v2), store at its default cap (${DEFAULT_MAX_ENTRIES.toLocaleString('en')} ids)`, { prefill: DEFAULT_MAX_ENTRIES })];
 		for (const config of memoryConfigs) {
 			try {
 				out.memory.push(
 					await memoryRun(
-						{ version: memoryTarget.version, engine: 'legacy', ...installed },
+						{ version: memoryVersion, engine: 'legacy', ...installed },
 						config,
 						SMALL.fresh,
 						{ sequential: 3 * KNOBS.seqCount, concurrentRounds: Math.max(1, KNOBS.concRounds), connections: KNOBS.conc, count: KNOBS.concCount, seconds: KNOBS.concSeconds },
