@@ -31,6 +31,7 @@ import { concurrentPhase, floodPhase, sequentialPhase } from './lib/phases';
 import { previousRelease } from './lib/previousRelease';
 import { cpuSample, otherCores } from './lib/proc';
 import type { ConfigResult, N8nResults, TargetResult } from './lib/results';
+import { RESULTS_FORMAT } from './lib/results';
 import type { TargetSpec } from './lib/targets';
 import { configsFor, targetSpecs } from './lib/targets';
 import type { BenchConfig } from './lib/workflows';
@@ -196,6 +197,7 @@ async function main(): Promise<void> {
 	const hardStopAt = started + KNOBS.n8nTimeoutS * 1000;
 	const cpuStart = cpuSample();
 	const out: N8nResults = {
+		format: RESULTS_FORMAT,
 		startedAt: new Date(started).toISOString(),
 		machine: { loadAverage: { start: os.loadavg(), end: [] } },
 		targets: [],

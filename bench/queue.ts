@@ -29,6 +29,7 @@ import type { Delivery, Reply, RunResult } from './lib/loadgen';
 import { runLoad } from './lib/loadgen';
 import { cpuSample, otherCores } from './lib/proc';
 import type { QueueLoadResult, QueueResults, QueueTargetResult, QueueWorkerResult } from './lib/results';
+import { RESULTS_FORMAT } from './lib/results';
 import { distribution } from './lib/stats';
 import type { BenchConfig } from './lib/workflows';
 import { KEYS, noopN8nAnswersConfig, voisnapConfig } from './lib/workflows';
@@ -197,7 +198,7 @@ async function main(): Promise<void> {
 	const disarm = armHardStop(KNOBS.queueTimeoutS, log);
 	const started = Date.now();
 	const settings = { conc: KNOBS.conc, concCount: KNOBS.concCount, concSeconds: KNOBS.concSeconds, rounds: KNOBS.concRounds, backlog: KNOBS.queueBacklog, engines: KNOBS.queueEngines, workerConcurrency: 10 };
-	const out: QueueResults = { startedAt: new Date(started).toISOString(), settings, targets: [], failures: [], smoke: isSmokeRun() };
+	const out: QueueResults = { format: RESULTS_FORMAT, startedAt: new Date(started).toISOString(), settings, targets: [], failures: [], smoke: isSmokeRun() };
 	const save = () => {
 		mkdirSync(join(__dirname, 'results'), { recursive: true });
 		writeFileSync(join(__dirname, 'results', 'queue.json'), `${JSON.stringify(out, null, '\t')}\n`);

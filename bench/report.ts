@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { N8nResults, QueueResults } from './lib/results';
+import { RESULTS_FORMAT } from './lib/results';
 import { chart } from './report/chart';
 import { Page, verdict } from './report/format';
 import type { Goal } from './report/goals';
@@ -26,8 +27,17 @@ const read = <T>(name: string): T | undefined => {
 
 const micro = read<Micro>('micro.json');
 if (!micro) throw new Error('bench/results/micro.json is missing: run bench/micro.ts first');
-const n8n = skipN8n ? undefined : read<N8nResults>('n8n.json');
-const queue = skipN8n ? undefined : read<QueueResults>('queue.json');
+/** Results of this format only: an older file (another shape) is left out, with a note. */
+function current<T extends { format?: number }>(name: string): T | undefined {
+	const results = read<T>(name);
+	if (results && results.format !== RESULTS_FORMAT) {
+		process.stderr.write(`[bench:report] bench/results/${name} is in an older format: left out (run that part again)\n`);
+		return undefined;
+	}
+	return results;
+}
+const n8n = skipN8n ? undefined : current<N8nResults>('n8n.json');
+const queue = skipN8n ? undefined : current<QueueResults>('queue.json');
 const generated = new Date();
 const page = new Page();
 

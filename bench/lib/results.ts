@@ -2,6 +2,9 @@
  * The shapes of bench/results/n8n.json and bench/results/queue.json, shared by the scripts that
  * write them (n8n.ts, queue.ts) and the one that reads them (report.ts).
  */
+
+/** Bumped when these shapes change: the report ignores results written in another format. */
+export const RESULTS_FORMAT = 2;
 import type { Distribution } from './stats';
 
 export interface SequentialResult {
@@ -107,6 +110,7 @@ export interface MemoryResult {
 }
 
 export interface N8nResults {
+	format: typeof RESULTS_FORMAT;
 	startedAt: string;
 	machine: MachineState;
 	previousRelease?: { commit: string; packageDir: string };
@@ -157,6 +161,7 @@ export interface QueueTargetResult extends MachineState {
 }
 
 export interface QueueResults {
+	format: typeof RESULTS_FORMAT;
 	startedAt: string;
 	settings: Record<string, unknown>;
 	targets: QueueTargetResult[];
