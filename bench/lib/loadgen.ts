@@ -26,7 +26,7 @@ export interface RunResult {
 	wallMs: number;
 	/** Requests that failed at the transport level (no HTTP answer). */
 	errors: number;
-	stoppedBy: 'count' | 'time';
+	stoppedBy: 'count' | 'time' | 'aborted';
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -84,9 +84,18 @@ export interface LoadOptions {
 	timeLimitMs: number;
 	/** Concurrent connections (1 = sequential). */
 	connections: number;
+	/** Upper bound on the request rate: request i is not sent before i / ratePerSec seconds. */
+	ratePerSec?: number;
+	/** Stops the run early: no request is started once it is aborted. */
+	signal?: AbortSignal;
 }
 
-/** `connections` workers, each on its own kept-alive connection, share one request counter. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `connections` workers, each on its own kept-alive connection, share one request counter (and,
+ * with `ratePerSec`, one schedule: a flood that never exceeds its rate).
+ */
 export async function runLoad(options: LoadOptions): Promise<RunResult> {
 	const url = new URL(options.url);
 	assertLoopback(url);
@@ -96,15 +105,28 @@ export async function runLoad(options: LoadOptions): Promise<RunResult> {
 	let errors = 0;
 	let stoppedBy: RunResult['stoppedBy'] = 'count';
 	const started = process.hrtime.bigint();
-	const deadline = Date.now() + options.timeLimitMs;
+	const startedMs = Date.now();
+	const deadline = startedMs + options.timeLimitMs;
 	const worker = async () => {
 		for (;;) {
+			if (options.signal?.aborted) {
+				stoppedBy = 'aborted';
+				return;
+			}
 			if (next >= options.count) return;
 			if (Date.now() >= deadline) {
 				stoppedBy = 'time';
 				return;
 			}
 			const i = next++;
+			if (options.ratePerSec) {
+				const due = startedMs + (i * 1000) / options.ratePerSec;
+				if (due > Date.now()) await sleep(due - Date.now());
+				if (options.signal?.aborted || Date.now() >= deadline) {
+					stoppedBy = options.signal?.aborted ? 'aborted' : 'time';
+					return;
+				}
+			}
 			try {
 				replies.push(await post(agent, url, options.delivery(i), started));
 			} catch {

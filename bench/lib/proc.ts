@@ -26,20 +26,21 @@ export function residentMiB(pid: number): { rss: number; hwm: number } {
 	return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
 }
 
-/** Clock ticks of CPU time: the whole machine's busy time, and ours (this process, n8n and their children). */
+/** Clock ticks of CPU time: the whole machine's busy time, and ours (this process and everything it started). */
 export interface CpuSample {
 	machineBusy: number;
 	machineTotal: number;
 	ours: number;
 }
 
-function ticksOf(pid: number, withWaitedChildren: boolean): number {
+/** utime + stime, plus the children it has waited for (whose time is then counted nowhere else). */
+function ticksOf(pid: number): number {
 	try {
 		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
 		// Fields after the command name, which may contain spaces: state is field 3.
 		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 		const [utime, stime, cutime, cstime] = [fields[11], fields[12], fields[13], fields[14]].map(Number);
-		return utime + stime + (withWaitedChildren ? cutime + cstime : 0);
+		return utime + stime + cutime + cstime;
 	} catch {
 		return 0;
 	}
@@ -72,19 +73,17 @@ function descendantsOf(root: number): number[] {
 
 /**
  * Where the machine's CPU time went so far: the difference of two samples tells how much of it
- * other sessions' work took while a target ran (our n8n, its task runner, this process and the
- * children it waited for are "ours").
+ * other sessions' work took meanwhile. "Ours" is this process and every process it started (n8n
+ * and its task runner, queue mode's processes, Postgres, Redis, the database readers), which
+ * the harness starts as its children.
  */
-export function cpuSample(n8nPid: number | undefined): CpuSample {
+export function cpuSample(): CpuSample {
 	const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
 	const [user, nice, system, idle, iowait, irq, softirq, steal] = values.map(Number);
 	const machineTotal = user + nice + system + idle + iowait + irq + softirq + steal;
 	const machineBusy = machineTotal - idle - iowait;
-	let ours = ticksOf(process.pid, true);
-	if (n8nPid) {
-		ours += ticksOf(n8nPid, true);
-		for (const pid of descendantsOf(n8nPid)) ours += ticksOf(pid, false);
-	}
+	let ours = ticksOf(process.pid);
+	for (const pid of descendantsOf(process.pid)) ours += ticksOf(pid);
 	return { machineBusy, machineTotal, ours };
 }
 

@@ -7,22 +7,46 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS } from '../../nodes/VoisnapTrigger/contract/constants';
 import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import type { WorkflowJson, WorkflowNodeJson } from '../../test/harness';
+import type { CredentialJson } from '../../test/harness';
 import { VOISNAP_CREDENTIAL_ID, VOISNAP_CREDENTIAL_NAME, VOISNAP_CREDENTIAL_TYPE, newWorkflowId, voisnapWorkflow } from '../../test/harness';
+import { PREVIOUS_COMMIT, PREVIOUS_CREDENTIAL_TYPE, PREVIOUS_TRIGGER_TYPE } from './previousRelease';
 
-export const NOOP_TRIGGER_TYPE = 'n8n-nodes-bench-noop.benchNoopTrigger';
+/** The reference: a do-nothing trigger that lets n8n answer (versions 1 and 2). */
+export const NOOP_N8N_ANSWERS_TYPE = 'n8n-nodes-bench-noop.benchNoopN8nAnswersTrigger';
+/** The old path's reference: a do-nothing trigger that answers inside webhook() (version 1). */
+export const NOOP_ANSWERS_ITSELF_TYPE = 'n8n-nodes-bench-noop.benchNoopTrigger';
 
 export type ConfigKind = 'voisnap' | 'noop' | 'webhook' | 'chain';
+
+/** Keys of the configurations the report compares (see `reference`). */
+export const KEYS = {
+	noopV2: 'noop-n8n-v2',
+	noopV1: 'noop-n8n-v1',
+	noopSelf: 'noop-self',
+	webhook: 'webhook',
+	voisnapV2: 'voisnap-v2',
+	voisnapV1: 'voisnap-v1',
+	voisnapCap: 'voisnap-cap',
+	voisnapNoMemory: 'voisnap-v2-nodedup',
+	previous: 'voisnap-previous',
+	chain: 'chain',
+} as const;
 
 export interface BenchConfig {
 	/** Short key used in results. */
 	key: string;
 	label: string;
 	kind: ConfigKind;
+	/**
+	 * The do-nothing trigger this one is compared with: the same node version and the same way
+	 * of answering (n8n answers, or the trigger answers itself).
+	 */
+	reference: string;
 	workflow: WorkflowJson & { staticData?: unknown };
 	/** Remembered ids the workflow's static data starts with (voisnap only). */
 	prefilled?: number;
-	/** Measured sequentially only (attribution configurations). */
-	sequentialOnly?: boolean;
+	/** Measured sequentially only, with this many 0.5 KB deliveries per round (attribution configurations). */
+	sequentialOnly?: { count: number };
 	/** The URL, when the harness cannot derive it (built-in Webhook nodes use their own path). */
 	url?: (baseUrl: string) => string;
 }
@@ -49,31 +73,77 @@ export function prefilledStaticData(webhookId: string, count: number, maxEntries
 	return { global: { [`voisnap:${webhookId}`]: store.snapshot() } };
 }
 
-export function voisnapConfig(key: string, label: string, prefill: number, maxEntries = DEFAULT_MAX_ENTRIES, nowSeconds = Math.floor(Date.now() / 1000)): BenchConfig {
-	const webhookId = randomUUID();
-	const parameters: Record<string, unknown> = {};
-	if (maxEntries !== DEFAULT_MAX_ENTRIES) parameters.options = { dedupMaxEntries: maxEntries };
-	const workflow: BenchConfig['workflow'] = voisnapWorkflow({ webhookId, name: `bench ${label}`, parameters });
-	if (prefill > 0) workflow.staticData = prefilledStaticData(webhookId, prefill, maxEntries, nowSeconds);
-	return { key, label, kind: 'voisnap', workflow, prefilled: prefill };
+export interface VoisnapConfigOptions {
+	/** Remembered ids the store starts with (through the workflow's static data on import). */
+	prefill?: number;
+	maxEntries?: number;
+	/** The node version (2, what the editor gives a new node, unless said). */
+	typeVersion?: 1 | 2;
+	/** Deduplication (on unless said): off, the trigger keeps no memory in static data. */
+	deduplicate?: boolean;
+	nowSeconds?: number;
 }
 
-export function noopConfig(): BenchConfig {
-	const id = newWorkflowId();
-	const node: WorkflowNodeJson = {
-		id: randomUUID(),
-		name: 'Bench Noop Trigger',
-		type: NOOP_TRIGGER_TYPE,
-		typeVersion: 1,
-		position: [0, 0],
-		webhookId: randomUUID(),
-		parameters: {},
-	};
+export function voisnapConfig(key: string, label: string, options: VoisnapConfigOptions = {}): BenchConfig {
+	const { prefill = 0, maxEntries = DEFAULT_MAX_ENTRIES, typeVersion = 2, deduplicate = true, nowSeconds = Math.floor(Date.now() / 1000) } = options;
+	const webhookId = randomUUID();
+	const settings: Record<string, unknown> = {};
+	if (maxEntries !== DEFAULT_MAX_ENTRIES) settings.dedupMaxEntries = maxEntries;
+	if (!deduplicate) settings.deduplicate = false;
+	const parameters: Record<string, unknown> = Object.keys(settings).length ? { options: settings } : {};
+	const workflow: BenchConfig['workflow'] = voisnapWorkflow({ webhookId, name: `bench ${label}`, parameters, typeVersion });
+	if (prefill > 0) workflow.staticData = prefilledStaticData(webhookId, prefill, maxEntries, nowSeconds);
+	return { key, label, kind: 'voisnap', reference: typeVersion === 1 ? KEYS.noopV1 : KEYS.noopV2, workflow, prefilled: prefill };
+}
+
+/** A workflow holding one community trigger (plus its credential, if any). */
+function triggerWorkflow(name: string, type: string, typeVersion: number, parameters: Record<string, unknown> = {}, credentials?: WorkflowNodeJson['credentials']): BenchConfig['workflow'] {
+	const node: WorkflowNodeJson = { id: randomUUID(), name, type, typeVersion, position: [0, 0], webhookId: randomUUID(), parameters };
+	if (credentials) node.credentials = credentials;
+	return { id: newWorkflowId(), name: `bench ${name}`, active: true, nodes: [node], connections: {}, settings: { executionOrder: 'v1' }, pinData: {} };
+}
+
+/** The reference: does nothing, n8n answers (on 2.x once it stored the execution). */
+export function noopN8nAnswersConfig(typeVersion: 1 | 2): BenchConfig {
+	const key = typeVersion === 1 ? KEYS.noopV1 : KEYS.noopV2;
 	return {
-		key: 'noop',
-		label: 'do-nothing community trigger',
+		key,
+		label: `do-nothing trigger, n8n answers (v${typeVersion})`,
 		kind: 'noop',
-		workflow: { id, name: 'bench noop', active: true, nodes: [node], connections: {}, settings: { executionOrder: 'v1' }, pinData: {} },
+		reference: key,
+		workflow: triggerWorkflow(`Noop n8n answers v${typeVersion}`, NOOP_N8N_ANSWERS_TYPE, typeVersion),
+	};
+}
+
+/** Does nothing, answers itself inside webhook(): the previous release's way, without its work. */
+export function noopAnswersItselfConfig(): BenchConfig {
+	return {
+		key: KEYS.noopSelf,
+		label: 'do-nothing trigger, answers itself (v1)',
+		kind: 'noop',
+		reference: KEYS.noopSelf,
+		workflow: triggerWorkflow('Noop answers itself', NOOP_ANSWERS_ITSELF_TYPE, 1),
+	};
+}
+
+/** The credential the previous release's trigger uses (its type renamed, see previousRelease.ts). */
+export const PREVIOUS_CREDENTIAL_ID = 'VoisnapPrevBench';
+
+export function previousCredential(signingSecret: string): CredentialJson {
+	return { id: PREVIOUS_CREDENTIAL_ID, name: 'Voisnap (previous)', type: PREVIOUS_CREDENTIAL_TYPE, data: { signingSecret, previousSigningSecret: '' } };
+}
+
+/** The previous release (answers inside webhook(), loads the credential per delivery), store empty. */
+export function previousConfig(): BenchConfig {
+	return {
+		key: KEYS.previous,
+		label: `Voisnap Trigger, previous release (${PREVIOUS_COMMIT}, v1), store empty`,
+		kind: 'voisnap',
+		reference: KEYS.noopSelf,
+		workflow: triggerWorkflow('Voisnap Trigger previous', PREVIOUS_TRIGGER_TYPE, 1, {}, {
+			[PREVIOUS_CREDENTIAL_TYPE]: { id: PREVIOUS_CREDENTIAL_ID, name: 'Voisnap (previous)' },
+		}),
+		prefilled: 0,
 	};
 }
 
@@ -101,9 +171,10 @@ export function webhookConfig(): BenchConfig {
 	const id = newWorkflowId();
 	const node = webhookNode('Webhook', 'onReceived');
 	return {
-		key: 'webhook',
-		label: 'built-in Webhook node (no auth)',
+		key: KEYS.webhook,
+		label: 'built-in Webhook node (v2, no auth)',
 		kind: 'webhook',
+		reference: KEYS.noopV2,
 		workflow: { id, name: 'bench webhook', active: true, nodes: [node], connections: {}, settings: { executionOrder: 'v1' }, pinData: {} },
 		url: builtinWebhookUrl(id, node.name),
 	};
@@ -176,9 +247,10 @@ export function chainConfig(secret: string): BenchConfig {
 	];
 	const to = (node: string) => [{ node, type: 'main', index: 0 }];
 	return {
-		key: 'chain',
+		key: KEYS.chain,
 		label: 'hand-built chain (Webhook → Crypto → IF → Respond)',
 		kind: 'chain',
+		reference: KEYS.noopV2,
 		workflow: {
 			id,
 			name: 'bench chain',
@@ -199,51 +271,21 @@ export function chainConfig(secret: string): BenchConfig {
 export const PROBE_TRIGGER_TYPE = 'n8n-nodes-bench-probe.benchProbeTrigger';
 export const PROBE_OUTPUTS_TRIGGER_TYPE = 'n8n-nodes-bench-probe.benchProbeOutputsTrigger';
 
-function probeWorkflow(name: string, type: string, parameters: Record<string, unknown>, credential: boolean): WorkflowJson {
-	const node: WorkflowNodeJson = {
-		id: randomUUID(),
-		name,
-		type,
-		typeVersion: 1,
-		position: [0, 0],
-		webhookId: randomUUID(),
-		parameters,
-	};
-	if (credential) node.credentials = { [VOISNAP_CREDENTIAL_TYPE]: { id: VOISNAP_CREDENTIAL_ID, name: VOISNAP_CREDENTIAL_NAME } };
-	return { id: newWorkflowId(), name: `bench ${name}`, active: true, nodes: [node], connections: {}, settings: { executionOrder: 'v1' }, pinData: {} };
+function probeWorkflow(name: string, type: string, parameters: Record<string, unknown>, credential: boolean): BenchConfig['workflow'] {
+	return triggerWorkflow(name, type, 1, parameters, credential ? { [VOISNAP_CREDENTIAL_TYPE]: { id: VOISNAP_CREDENTIAL_ID, name: VOISNAP_CREDENTIAL_NAME } } : undefined);
 }
 
 /**
- * Attribution: the do-nothing trigger plus one thing the Voisnap Trigger does, and the Voisnap
- * Trigger without its store. Sequential deliveries only.
+ * Attribution (BENCH_ATTRIBUTION=1): the do-nothing trigger that answers itself plus one thing
+ * the previous release did per delivery, and the Voisnap Trigger (v1) without its store.
+ * Sequential deliveries only.
  */
-export function attributionConfigs(): BenchConfig[] {
+export function attributionConfigs(count: number): BenchConfig[] {
+	const probe = (key: string, label: string, workflow: BenchConfig['workflow']): BenchConfig => ({ key, label, kind: 'noop', reference: KEYS.noopSelf, sequentialOnly: { count }, workflow });
 	return [
-		{
-			key: 'probe-credential',
-			label: 'do-nothing + loads the Voisnap credential',
-			kind: 'noop',
-			sequentialOnly: true,
-			workflow: probeWorkflow('Probe Credential', PROBE_TRIGGER_TYPE, { useCredential: true }, true),
-		},
-		{
-			key: 'probe-outputs',
-			label: 'do-nothing + computed outputs (6, by expression)',
-			kind: 'noop',
-			sequentialOnly: true,
-			workflow: probeWorkflow('Probe Outputs', PROBE_OUTPUTS_TRIGGER_TYPE, {}, false),
-		},
-		{
-			key: 'probe-static',
-			label: 'do-nothing + rewrites 19 KB of static data',
-			kind: 'noop',
-			sequentialOnly: true,
-			workflow: probeWorkflow('Probe Static', PROBE_TRIGGER_TYPE, { staticDataBytes: 19_000 }, false),
-		},
-		{
-			...voisnapConfig('voisnap-nodedup', 'Voisnap Trigger, deduplication off (no store)', 0),
-			sequentialOnly: true,
-			workflow: voisnapWorkflow({ name: 'bench voisnap nodedup', parameters: { options: { deduplicate: false } } }),
-		},
+		probe('probe-credential', 'do-nothing + loads the Voisnap credential', probeWorkflow('Probe Credential', PROBE_TRIGGER_TYPE, { useCredential: true }, true)),
+		probe('probe-outputs', 'do-nothing + computed outputs (6, by expression)', probeWorkflow('Probe Outputs', PROBE_OUTPUTS_TRIGGER_TYPE, {}, false)),
+		probe('probe-static', 'do-nothing + rewrites 19 KB of static data', probeWorkflow('Probe Static', PROBE_TRIGGER_TYPE, { staticDataBytes: 19_000 }, false)),
+		{ ...voisnapConfig('voisnap-v1-nodedup', 'Voisnap Trigger (v1), deduplication off (no memory)', { typeVersion: 1, deduplicate: false }), sequentialOnly: { count } },
 	];
 }

@@ -1,21 +1,22 @@
 'use strict';
 
 /**
- * The floor any community webhook trigger pays in n8n: it answers 200 {"received":true} itself
- * (as the Voisnap Trigger does, so that n8n saves static data and the sender is not kept
- * waiting) and starts the workflow with one item, the parsed body. No verification, no store.
- * Plain CommonJS so that it needs no build; see bench/README.md.
+ * The do-nothing counterpart of the previous release's answer path: it answers 200
+ * {"received":true} itself inside `webhook()` (before n8n creates the execution, which is why
+ * n8n then saves static data) and starts the workflow with one item, the parsed body. No
+ * verification, no store. Version 1 only, as the previous release. Plain CommonJS so that it
+ * needs no build; see bench/README.md.
  */
 class BenchNoopTrigger {
 	constructor() {
 		this.description = {
-			displayName: 'Bench Noop Trigger',
+			displayName: 'Bench Noop Trigger (answers itself)',
 			name: 'benchNoopTrigger',
 			icon: 'fa:bolt',
 			group: ['trigger'],
 			version: 1,
-			description: 'Answers 200 and starts the workflow with the body, nothing else (benchmark floor)',
-			defaults: { name: 'Bench Noop Trigger' },
+			description: 'Answers 200 itself and starts the workflow with the body, nothing else (benchmark reference)',
+			defaults: { name: 'Bench Noop Trigger (answers itself)' },
 			inputs: [],
 			outputs: ['main'],
 			webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
