@@ -136,10 +136,29 @@ describe('n8n 2.x: n8n answers after storing', () => {
 		});
 	});
 
-	it('with no later node writing static data, the execution causes no save of its own', async () => {
+	it('regular mode: once its executions are seen to run in this process, a delivery is saved by its run, not before its answer (one save per delivery either way)', async () => {
 		const workflow = trigger();
-		const outcome = await workflow.deliver(delivery('dlv_plain'));
-		expect(outcome.runStaticDataChanged).toBe(false);
+		const first = await workflow.deliver(delivery('dlv_first'));
+		expect(first.steps).toEqual(['insert', 'save', 'answer']);
+		expect(first.staticDataChanged).toBe(true);
+		const second = await workflow.deliver(delivery('dlv_second', 'Error'));
+		expect(second.steps).toEqual(['insert', 'answer']);
+		expect(second.staticDataChanged).toBe(false);
+		expect(second.runStaticDataChanged).toBe(true);
+		expect(await rememberedAfterRestart(workflow, ['dlv_first', 'dlv_second'])).toEqual({
+			dlv_first: { received: true, duplicate: true },
+			dlv_second: { received: true, duplicate: true },
+		});
+	});
+
+	it('n8n 1.x (the execution answers, n8n saves just after): the execution causes no save of its own', async () => {
+		resetAnswerPath('fromExecution');
+		const workflow = trigger({ nodeType: new VoisnapTrigger() });
+		for (const id of ['dlv_1', 'dlv_2']) {
+			const outcome = await workflow.deliver(delivery(id), 'webhook', 'relaysExecutionAnswer');
+			expect(outcome.steps).toEqual(['insert', 'answer', 'save']);
+			expect(outcome.runStaticDataChanged).toBe(false);
+		}
 	});
 
 	it('an execution on a queue-mode worker (a process that never saw the delivery) causes no save', async () => {

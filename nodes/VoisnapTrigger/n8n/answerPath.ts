@@ -102,7 +102,7 @@ export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutio
 		// is marked changed, then answers.
 		get webhookResponse() {
 			readAfterStoring = turnPassed;
-			memory?.save();
+			memory?.saveBeforeAnswer();
 			// n8n holds the execution now, whether or not the sender is still there to hear it.
 			if (turnPassed) memory?.confirm();
 			return ACCEPTED_BODY;

@@ -46,6 +46,11 @@ const WATCHED_DELIVERIES = 16;
 class SaveTracker {
 	private readonly watched: Array<{ key: string; at: number }> = [];
 	private warnedAt = -Infinity;
+	/**
+	 * Whether executions of this trigger run in this process (regular mode) and save its memory at
+	 * their end, so that a delivery need not be saved on the answer path too.
+	 */
+	executionStepsSave = false;
 
 	/** A delivery whose id n8n has saved (or is about to, right after its answer). */
 	watch(deliveryKey: string): void {
@@ -105,6 +110,8 @@ export class WebhookMemory implements DuplicateGuard {
 	private earlier: Claim | undefined;
 	/** This delivery's own claim, once accepted. */
 	private own: Claim | undefined;
+	/** The save of this delivery is left to its execution's end (regular mode, n8n 2.x). */
+	private savedByRun = false;
 
 	constructor(
 		private readonly context: IWebhookFunctions,
@@ -173,12 +180,26 @@ export class WebhookMemory implements DuplicateGuard {
 	}
 
 	/**
+	 * From n8n 2.x's read of the answer: marks the memory (with this delivery) changed again, so
+	 * that n8n saves it before answering; unless this process's execution steps save it at the end
+	 * of each run (regular mode, once seen), which keeps that write off the answer's path.
+	 */
+	saveBeforeAnswer(): void {
+		if (this.tracker.executionStepsSave) {
+			this.savedByRun = true;
+			return;
+		}
+		this.save();
+	}
+
+	/**
 	 * n8n holds the execution: the delivery is remembered. What `save()` wrote last is saved by
 	 * n8n before (n8n 2.x) or just after (1.x) its answer.
 	 */
 	confirm(): void {
 		if (!this.own) return;
-		if (this.saveOwnClaim) this.tracker.watch(this.own.deliveryKey);
+		// Saved by n8n at its answer: from a while later it must be in what n8n loads.
+		if (this.saveOwnClaim && !this.savedByRun) this.tracker.watch(this.own.deliveryKey);
 		this.store.confirm(this.own, Math.floor(Date.now() / 1000), this.limits);
 		settled(this.own);
 		this.own = undefined;
@@ -223,7 +244,14 @@ export class WebhookMemory implements DuplicateGuard {
  * worker of n8n 2.x, which starts from empty static data, but a later node's save would
  * otherwise drop the memory altogether.
  */
-export function rememberInExecution(context: IExecuteFunctions, deliveryIds: readonly string[], nowSeconds: number, limits: StoreLimits): void {
+export function rememberInExecution(
+	context: IExecuteFunctions,
+	deliveryIds: readonly string[],
+	nowSeconds: number,
+	limits: StoreLimits,
+	/** Whether n8n answers without a save of the webhook's own that this run can stand in for (n8n 2.x). */
+	runSavesForAnswer: boolean,
+): void {
 	if (deliveryIds.length === 0) return;
 	const node = context.getNode();
 	const webhookId = node.webhookId ?? node.id;
@@ -246,6 +274,13 @@ export function rememberInExecution(context: IExecuteFunctions, deliveryIds: rea
 	const store = acceptedHere ? local : new DeliveryStore();
 	store.absorb(loaded, nowSeconds, limits);
 	for (const id of deliveryIds) store.rememberId(id, nowSeconds, limits);
+	if (acceptedHere && runSavesForAnswer) {
+		// Regular mode on n8n 2.x: this run's end-of-run save persists the memory, so later
+		// deliveries' answers need not wait for a save of their own (saveBeforeAnswer).
+		trackerOf(store).executionStepsSave = true;
+		staticData[key] = store.snapshot() as unknown as IDataObject;
+		return;
+	}
 	// n8n's static-data proxy marks writes as changes; a property defined on it is kept (and
 	// saved if something else changes the data) without being one.
 	Object.defineProperty(staticData, key, {

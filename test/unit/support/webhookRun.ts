@@ -285,7 +285,7 @@ export class TriggerWorkflow {
 					? result.webhookResponse
 					: { message: 'Workflow was started' };
 			outcome.staticDataChanged = this.saveIfChanged(workflow);
-			outcome.steps.push('save');
+			if (outcome.staticDataChanged) outcome.steps.push('save');
 			response.status(200).json(body);
 		};
 		if (behaviour === 'answersFirst') answerFromResult();
@@ -307,7 +307,7 @@ export class TriggerWorkflow {
 		const nodeType = circumstances.executionInAnotherProcess ? nodeTypeOfNewProcess() : this.nodeType;
 		outcome.outputs = await this.execute(nodeType, runWorkflow, result.workflowData![0], response, mode, () => {
 			outcome.staticDataChanged = this.saveIfChanged(workflow);
-			outcome.steps.push('save');
+			if (outcome.staticDataChanged) outcome.steps.push('save');
 		});
 		if (circumstances.laterNodeWritesStaticData) {
 			const global = runWorkflow.getStaticData('global');
