@@ -58,7 +58,7 @@ function latencyDiagnosis(target: TargetResult, config: ConfigResult, reference:
 	const noMemory = seq(cfg(target, KEYS.voisnapNoMemory));
 	if (noMemory && config.key === KEYS.voisnapV2) {
 		parts.push(
-			`of it, the trigger without its memory (deduplication off) is ${signedMs(noMemory.p50 - theirs.p50)} ms against the reference (verifying, reading the raw body, the secrets reloaded every 10 s), and the memory (n8n saving it in static data before answering) ${signedMs(ours.p50 - noMemory.p50)} ms`,
+			`of it, the trigger without its memory (deduplication off) is ${signedMs(noMemory.p50 - theirs.p50)} ms against the reference (verifying, reading the raw body, the secrets reloaded every 10 s), and the memory (n8n saving it in workflow static data: one more database write per delivery) ${signedMs(ours.p50 - noMemory.p50)} ms`,
 		);
 	}
 	const capped = seq(cfg(target, KEYS.voisnapCap));
@@ -109,7 +109,7 @@ function lazyGoal(target: TargetResult): Goal | undefined {
 		met,
 		why: met
 			? ''
-			: `at 20 connections n8n finished ${rate(executions(config))} executions/s for the Voisnap Trigger and ${rate(executions(webhook))} for the Webhook node (both answered once n8n stored the execution), ${rate(executions(cfg(target, KEYS.noopV2)))} for the do-nothing trigger n8n answers (executions/s per round: ${config.concurrent.map((round) => rate(round.executionsPerSec)).join(' / ')} vs ${webhook.concurrent.map((round) => rate(round.executionsPerSec)).join(' / ')})${busy(target) ? '; other work used the machine' : ''}`,
+			: `at 20 connections n8n finished ${rate(executions(config))} executions/s for the Voisnap Trigger and ${rate(executions(webhook))} for the Webhook node (both answered once n8n stored the execution), ${rate(executions(cfg(target, KEYS.noopV2)))} for the do-nothing trigger n8n answers (executions/s per round: ${config.concurrent.map((round) => rate(round.executionsPerSec)).join(' / ')} vs ${webhook.concurrent.map((round) => rate(round.executionsPerSec)).join(' / ')})${busy(target) ? '; other work used the machine' : ''}. With this setting neither builds an expression isolate per delivery, and both are answered only once n8n has stored the execution, so the Webhook node's work per delivery (insert, run, finish) is a floor for any trigger: the Voisnap Trigger adds its memory's write to it and cannot run 1.5× as many. The goal assumed the Webhook node still paid for an isolate here`,
 		noisy: busy(target),
 	};
 }
