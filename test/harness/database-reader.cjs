@@ -28,6 +28,7 @@ const requireFromN8n = createRequire(path.join(n8nDir, 'node_modules', 'n8n', 'p
 const sqlite3 = requireFromN8n('sqlite3');
 const flatted = requireFromN8n('flatted');
 const { describeData: describeExecutionData } = require('./execution-data.cjs');
+const { countsFromRows, staticDataFromRows, answer, failure, serveRequestLines } = require('./reader-common.cjs');
 
 function open(writes) {
 	return new Promise((resolve, reject) => {
@@ -66,20 +67,12 @@ const operations = {
 	},
 	async counts({ workflowId }) {
 		const where = workflowId === undefined ? '' : 'WHERE workflowId = ?';
-		const rows = await all(
-			`SELECT status, COUNT(*) AS n FROM execution_entity ${where} GROUP BY status`,
-			workflowId === undefined ? [] : [workflowId],
+		return countsFromRows(
+			await all(`SELECT status, COUNT(*) AS n FROM execution_entity ${where} GROUP BY status`, workflowId === undefined ? [] : [workflowId]),
 		);
-		const byStatus = Object.fromEntries(rows.map((row) => [row.status, row.n]));
-		const total = rows.reduce((sum, row) => sum + row.n, 0);
-		const pending = (byStatus.new ?? 0) + (byStatus.running ?? 0);
-		return { total, pending, byStatus };
 	},
 	async staticData({ workflowId }) {
-		const rows = await all('SELECT staticData FROM workflow_entity WHERE id = ?', [workflowId]);
-		if (rows.length === 0) throw new Error(`No workflow ${workflowId}`);
-		const value = rows[0].staticData;
-		return value === null || value === undefined ? null : typeof value === 'string' ? JSON.parse(value) : value;
+		return staticDataFromRows(await all('SELECT staticData FROM workflow_entity WHERE id = ?', [workflowId]), workflowId);
 	},
 	async workflows() {
 		const columns = (await all('PRAGMA table_info(workflow_entity)')).map((column) => column.name);
@@ -118,25 +111,11 @@ async function handle(request) {
 	}
 }
 
-const answer = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
-const failure = (error) => ({ error: String((error && error.stack) || error) });
-
 if (requestText !== undefined) {
 	handle(JSON.parse(requestText)).then(answer, (error) => {
 		answer(failure(error));
 		process.exitCode = 1;
 	});
 } else {
-	// Requests are answered one at a time, in order.
-	const lines = require('node:readline').createInterface({ input: process.stdin });
-	let queue = Promise.resolve();
-	lines.on('line', (line) => {
-		queue = queue.then(async () => {
-			try {
-				answer(await handle(JSON.parse(line)));
-			} catch (error) {
-				answer(failure(error));
-			}
-		});
-	});
+	serveRequestLines(handle);
 }

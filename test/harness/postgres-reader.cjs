@@ -20,6 +20,7 @@ const requireFromN8n = createRequire(path.join(n8nDir, 'node_modules', 'n8n', 'p
 const { Pool } = requireFromN8n('pg');
 const flatted = requireFromN8n('flatted');
 const { describeData: describeExecutionData } = require('./execution-data.cjs');
+const { countsFromRows, staticDataFromRows, serveRequestLines } = require('./reader-common.cjs');
 
 const pool = new Pool({ ...JSON.parse(connectionText), max: 2 });
 
@@ -55,20 +56,12 @@ const operations = {
 	},
 	async counts({ workflowId }) {
 		const where = workflowId === undefined ? '' : 'WHERE "workflowId" = $1';
-		const rows = await all(
-			`SELECT status, COUNT(*)::int AS n FROM execution_entity ${where} GROUP BY status`,
-			workflowId === undefined ? [] : [workflowId],
+		return countsFromRows(
+			await all(`SELECT status, COUNT(*) AS n FROM execution_entity ${where} GROUP BY status`, workflowId === undefined ? [] : [workflowId]),
 		);
-		const byStatus = Object.fromEntries(rows.map((row) => [row.status, row.n]));
-		const total = rows.reduce((sum, row) => sum + row.n, 0);
-		const pending = (byStatus.new ?? 0) + (byStatus.running ?? 0);
-		return { total, pending, byStatus };
 	},
 	async staticData({ workflowId }) {
-		const rows = await all('SELECT "staticData" FROM workflow_entity WHERE id = $1', [workflowId]);
-		if (rows.length === 0) throw new Error(`No workflow ${workflowId}`);
-		const value = rows[0].staticData;
-		return value === null || value === undefined ? null : typeof value === 'string' ? JSON.parse(value) : value;
+		return staticDataFromRows(await all('SELECT "staticData" FROM workflow_entity WHERE id = $1', [workflowId]), workflowId);
 	},
 	async workflows() {
 		const versioned = await hasColumn('workflow_entity', 'activeVersionId');
@@ -94,23 +87,9 @@ const operations = {
 	},
 };
 
-const answer = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
-
-// Requests are answered one at a time, in order; the pool ends when stdin closes.
-const lines = require('node:readline').createInterface({ input: process.stdin });
-let queue = Promise.resolve();
-lines.on('line', (line) => {
-	queue = queue.then(async () => {
-		try {
-			const request = JSON.parse(line);
-			const operation = operations[request.op];
-			if (!operation) throw new Error(`Unknown op ${request.op}`);
-			answer(await operation(request));
-		} catch (error) {
-			answer({ error: String((error && error.stack) || error) });
-		}
-	});
-});
-lines.on('close', () => {
-	queue.then(() => pool.end());
-});
+// The pool ends when stdin closes.
+serveRequestLines(async (request) => {
+	const operation = operations[request.op];
+	if (!operation) throw new Error(`Unknown op ${request.op}`);
+	return operation(request);
+}, () => pool.end());
