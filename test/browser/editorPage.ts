@@ -13,6 +13,9 @@ import type { Browser, ElementHandle, HTTPRequest, Page } from 'puppeteer-core';
 /** Long enough for a busy machine (a canvas can take 10 s to appear), short enough to fail. */
 const STEP_TIMEOUT_MS = 60_000;
 
+/** How long a click gets to show its effect before it is taken as lost and made again. */
+const RECLICK_AFTER_MS = 10_000;
+
 const testId = (id: string) => `[data-test-id="${id}"]`;
 
 /** What n8n answers the editor when it tests a credential. */
@@ -178,18 +181,12 @@ export class EditorPage {
 
 	/** Selects an output branch and shows its items as JSON; returns the text the panel shows. */
 	async outputBranchJson(branchLabel: string): Promise<string> {
-		// The tabs re-render as the run's data arrives, and a click on a replaced tab is lost:
-		// click again (at most three times) until the branch's display modes show.
+		// The tabs re-render as the run's data arrives, and a click on a replaced tab is lost.
 		const modes = `${testId('output-panel')} ${testId('radio-button-json')}`;
-		for (let attempt = 1; ; attempt++) {
-			await this.clickText(`${testId('output-panel')} *`, branchLabel);
-			try {
-				await this.page.waitForSelector(modes, { visible: true, timeout: 10_000 });
-				break;
-			} catch (error) {
-				if (attempt === 3) throw error;
-			}
-		}
+		await this.clickUntil(
+			() => this.clickText(`${testId('output-panel')} *`, branchLabel),
+			() => this.page.waitForSelector(modes, { visible: true, timeout: RECLICK_AFTER_MS }),
+		);
 		await this.page.click(modes);
 		await this.page.waitForFunction(
 			(selector) => (document.querySelector(selector) as HTMLElement | null)?.innerText.includes('"type"'),
@@ -202,6 +199,8 @@ export class EditorPage {
 	/** The error the output panel shows after a failed run: its message and description. */
 	async nodeError(): Promise<{ message: string; description: string }> {
 		await this.page.waitForSelector(testId('node-error-message'));
+		// The error shows while the listening panel is still fading out; the run is over once it has.
+		await this.page.waitForSelector(testId('trigger-listening'), { hidden: true });
 		const text = (selector: string) =>
 			this.page.$eval(selector, (element) => (element as HTMLElement).innerText.trim()).catch(() => '');
 		return { message: await text(testId('node-error-message')), description: await text(testId('node-error-description')) };
@@ -213,8 +212,14 @@ export class EditorPage {
 	 */
 	async openSelectedCredential(): Promise<CredentialTestAnswer> {
 		const answer = this.credentialTestAnswer();
-		await this.page.click(testId('credential-edit-button'));
-		await this.page.waitForSelector(testId('editCredential-modal'));
+		// Right after a test run ends the panel re-renders, and a click on the replaced button is lost.
+		const dialog = testId('editCredential-modal');
+		await this.clickUntil(
+			async () => {
+				if ((await this.page.$(dialog)) === null) await this.page.click(testId('credential-edit-button'));
+			},
+			() => this.page.waitForSelector(dialog, { visible: true, timeout: RECLICK_AFTER_MS }),
+		);
 		return answer;
 	}
 
@@ -279,18 +284,12 @@ export class EditorPage {
 	 */
 	async retryCredentialTest(field?: [string, string]): Promise<CredentialTestAnswer> {
 		const answer = this.credentialTestAnswer(field);
-		// The banner re-renders when a test answer arrives; a click on the button it replaced is
-		// lost. Click again (at most three times) until the editor sends the test.
-		for (let attempt = 1; ; attempt++) {
-			const sent = this.page.waitForRequest((request) => isCredentialTest(request, field), { timeout: 10_000 });
-			await this.clickText(`${testId('editCredential-modal')} button`, 'Retry');
-			try {
-				await sent;
-				return await answer;
-			} catch (error) {
-				if (attempt === 3) throw error;
-			}
-		}
+		// The banner re-renders when a test answer arrives; a click on the button it replaced is lost.
+		await this.clickUntil(
+			() => this.clickText(`${testId('editCredential-modal')} button`, 'Retry'),
+			() => this.page.waitForRequest((request) => isCredentialTest(request, field), { timeout: RECLICK_AFTER_MS }),
+		);
+		return answer;
 	}
 
 	async closeCredential(): Promise<void> {
@@ -311,6 +310,26 @@ export class EditorPage {
 			selector,
 			text,
 		);
+	}
+
+	/**
+	 * Clicks, then waits for what the click shows (which must give up after RECLICK_AFTER_MS);
+	 * clicks again, at most three times in all, when it did not show: Vue replaces elements as
+	 * data arrives, and a click on a replaced element is lost.
+	 */
+	private async clickUntil(click: () => Promise<void>, shown: () => Promise<unknown>): Promise<void> {
+		for (let attempt = 1; ; attempt++) {
+			// Waiting starts before the click, so that what the click shows at once is not missed.
+			const showing = shown();
+			showing.catch(() => undefined);
+			await click();
+			try {
+				await showing;
+				return;
+			} catch (error) {
+				if (attempt === 3) throw error;
+			}
+		}
 	}
 
 	/**

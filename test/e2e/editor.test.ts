@@ -137,7 +137,7 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 	it("answers the credential's Test: usable as imported, refused with the reason for a secret pasted with a space", async () => {
 		const usable = { status: 'OK', message: expect.stringContaining('Secret looks usable') };
-		expect(await editor.openSelectedCredential()).toEqual(usable);
+		expect(await step('credential-opened', () => editor.openSelectedCredential())).toEqual(usable);
 		await step('credential-tested', () => editor.credentialTestBanner('Connection tested successfully'));
 		expect(await editor.retryCredentialTest()).toEqual(usable);
 
