@@ -33,13 +33,12 @@ export function verificationGoal(micro: Micro): Goal {
 	const verifyRatios = Object.entries(verification).map(([label, s]) => ({
 		label,
 		ratio: s.verifySignature.median / s.floor.median,
-		before: s['verifySignature (before)'].median / s.floor.median,
 		overhead: s.verifySignature.median - s.floor.median,
 	}));
 	const met = verifyRatios.every((r) => r.ratio <= GOAL_VERIFY);
 	return {
 		goal: `verifySignature ≤ ${GOAL_VERIFY}× the bare node:crypto floor`,
-		measured: verifyRatios.map((r) => `${r.label}: ${x(r.ratio)} (before commit b8025f9: ${x(r.before)})`).join('; '),
+		measured: verifyRatios.map((r) => `${r.label}: ${x(r.ratio)}`).join('; '),
 		met,
 		why: met
 			? ''
@@ -54,15 +53,15 @@ export function microSections(page: Page, micro: Micro): void {
 	page.out();
 	page.out(`Same bytes for every candidate: an AnalysisCompleted event of ${Object.entries(micro.bodyBytes).map(([label, bytes]) => `${label} (${n(bytes)} B)`).join(' and ')}, one secret, one \`sha256=\` value.`);
 	page.out('*floor*: `createHmac(sha256, secret).update(timestamp).update(".").update(body).digest()` and `timingSafeEqual` against the claimed digest already as bytes. *floor+decode*: the same plus decoding the header’s hex, which any verifier must also do.');
-	page.out(`*before*: bench/proposals/signature.before.ts, signature.ts as it was before commit b8025f9 (secret copied into a Buffer, two update calls, the header split with a regular expression and the hex tested with another), the change this benchmark proposed; measured in the same run. *+ key cache*: the shipped code with each secret’s KeyObject kept between calls (bench/proposals/signature.keycache.ts), to show what importing the secret on every call costs; not recommended (it keeps secrets in a module-level cache). Both scratch copies are checked to answer exactly like the shipped module on ${n(micro.verification.equivalentCases)} cases (the published vectors × malformed, multi-value and rotated headers) before they are timed.`);
+	page.out(`*+ key cache*: the shipped code with each secret’s KeyObject kept between calls (bench/proposals/signature.keycache.ts), to show what importing the secret on every call costs; not recommended (it keeps secrets in a module-level cache). It is checked to answer exactly like the shipped module on ${n(micro.verification.equivalentCases)} cases (the published vectors × malformed, multi-value and rotated headers) before it is timed.`);
+	page.out(`History: commit b8025f9 adopted this benchmark’s proposal for signature.ts (no copy of the secret into a Buffer, one update call, the header parsed without regular expressions); in the run of 2026-11-28 10:12 UTC, which timed both side by side, it took verification from 1.29× to 1.16× the floor at 0.5 KB and from 1.06× to 1.03× at 16 KB. The superseded copy was removed after that run.`);
 	page.out();
-	page.out('| body | floor | floor+decode | verifySignature (shipped) | ÷ floor | ÷ floor+decode | before b8025f9 | ÷ floor | + key cache | ÷ floor | checkDelivery (whole pipeline, no store) |');
-	page.out('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+	page.out('| body | floor | floor+decode | verifySignature (shipped) | ÷ floor | ÷ floor+decode | + key cache | ÷ floor | checkDelivery (whole pipeline, no store) |');
+	page.out('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 	for (const [label, s] of Object.entries(verification)) {
 		const cell = (sample: Sample) => `${ns(sample.median)} (${ns(sample.p10)}–${ns(sample.p90)})`;
 		const cached = s['verifySignature (+ key cache)'];
-		const old = s['verifySignature (before)'];
-		page.out(`| ${label} | ${cell(s.floor)} | ${cell(s['floor+decode'])} | ${cell(s.verifySignature)} | ${x(s.verifySignature.median / s.floor.median)} | ${x(s.verifySignature.median / s['floor+decode'].median)} | ${old ? cell(old) : '–'} | ${old ? x(old.median / s.floor.median) : '–'} | ${cached ? cell(cached) : '–'} | ${cached ? x(cached.median / s.floor.median) : '–'} | ${cell(s.checkDelivery)} |`);
+		page.out(`| ${label} | ${cell(s.floor)} | ${cell(s['floor+decode'])} | ${cell(s.verifySignature)} | ${x(s.verifySignature.median / s.floor.median)} | ${x(s.verifySignature.median / s['floor+decode'].median)} | ${cached ? cell(cached) : '–'} | ${cached ? x(cached.median / s.floor.median) : '–'} | ${cell(s.checkDelivery)} |`);
 	}
 	page.out();
 
