@@ -10,6 +10,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { ROUTES } from '../../nodes/VoisnapTrigger/contract/events';
 import { answerPath, expectedAnswerPath, resetAnswerPath } from '../../nodes/VoisnapTrigger/n8n/answerPath';
+import { ABANDONED_CLAIM_MS } from '../../nodes/VoisnapTrigger/n8n/deliveryMemory';
 import { VoisnapTrigger } from '../../nodes/VoisnapTrigger/VoisnapTrigger.node';
 import { eventFixture, signedDelivery } from '../support/signedDelivery';
 import { TriggerWorkflow } from './support/webhookRun';
@@ -122,6 +123,26 @@ describe('n8n 2.x: n8n answers after storing', () => {
 		const second = await retry!;
 		expect(second.body).toEqual({ received: true, duplicate: true });
 		expect(second.outputs).toBeUndefined();
+	});
+
+	it('a sender that hung up, and n8n silent for a minute about its copy: a retry then runs rather than wait any longer', async () => {
+		const workflow = trigger();
+		const copy = delivery('dlv_abandoned');
+		let retry: ReturnType<TriggerWorkflow['deliver']> | undefined;
+		const realNow = Date.now.bind(Date);
+		const first = await workflow.deliver(copy, 'webhook', 'answersAfterStoring', {
+			senderHangsUp: true,
+			whileStoring: async () => {
+				jest.spyOn(Date, 'now').mockImplementation(() => realNow() + ABANDONED_CLAIM_MS);
+				retry = workflow.deliver(copy);
+				await retry;
+			},
+		});
+		jest.restoreAllMocks();
+		const second = await retry!;
+		expect(second.body).toEqual({ received: true });
+		expect(landed(second.outputs)).toEqual([ROUTES.indexOf('SessionEnded')]);
+		expect(landed(first.outputs)).toEqual([ROUTES.indexOf('SessionEnded')]);
 	});
 
 	it('the execution writes the memory into the run\'s own static data, so a later node writing static data cannot undo it', async () => {
@@ -249,6 +270,25 @@ describe('n8n 1.x: the execution answers (responseNode), then n8n saves', () => 
 		const retry = await workflow.deliver(delivery('dlv_1'), 'webhook', 'relaysExecutionAnswer');
 		expect(retry.body).toEqual({ received: true, duplicate: true });
 		expect(retry.outputs).toBeUndefined();
+	});
+
+	it('stopping, n8n answers 500 for a stored execution and runs it anyway: the retry in the same process is a duplicate', async () => {
+		const workflow = trigger({ nodeType: new VoisnapTrigger() });
+		const first = await workflow.deliver(delivery('dlv_shutdown'), 'webhook', 'relaysExecutionAnswer', { rejectedAtShutdown: true });
+		expect(first.status).toBe(500);
+		expect(landed(first.outputs)).toEqual([ROUTES.indexOf('SessionEnded')]);
+		const retry = await workflow.deliver(delivery('dlv_shutdown'), 'webhook', 'relaysExecutionAnswer');
+		expect(retry.body).toEqual({ received: true, duplicate: true });
+		expect(retry.outputs).toBeUndefined();
+	});
+
+	it('a 500 for an execution that never runs releases the delivery: its retry runs', async () => {
+		const workflow = trigger({ nodeType: new VoisnapTrigger() });
+		const lost = await workflow.deliver(delivery('dlv_never_ran'), 'webhook', 'relaysExecutionAnswer', { failBeforeInsert: true });
+		expect(lost.status).toBe(500);
+		const retry = await workflow.deliver(delivery('dlv_never_ran'), 'webhook', 'relaysExecutionAnswer');
+		expect(retry.body).toEqual({ received: true });
+		expect(landed(retry.outputs)).toEqual([ROUTES.indexOf('SessionEnded')]);
 	});
 });
 

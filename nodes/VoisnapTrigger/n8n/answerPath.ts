@@ -59,13 +59,19 @@ const ACCEPTED_BYTES = Buffer.from(JSON.stringify(ACCEPTED_BODY));
 /**
  * Settles the delivery's claim on n8n's answer: a 200 means n8n held the execution when it
  * answered, anything else that it did not. A sender that hung up first (Voisnap gives up after
- * 5 s) settles nothing: n8n goes on storing the delivery, and what it does decides.
+ * 5 s) settles nothing: n8n goes on storing the delivery, and what it does decides (for at most
+ * ABANDONED_CLAIM_MS, see deliveryMemory.ts).
  */
 function settleOnAnswer(response: ReturnType<IWebhookFunctions['getResponseObject']>, memory: WebhookMemory | undefined, onAnswered: () => void): void {
+	let answered = false;
 	response.once('finish', () => {
+		answered = true;
 		if (response.statusCode === 200) memory?.confirm();
 		else memory?.release();
 		onAnswered();
+	});
+	response.once('close', () => {
+		if (!answered) memory?.senderGone();
 	});
 }
 

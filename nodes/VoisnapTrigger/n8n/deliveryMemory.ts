@@ -91,6 +91,18 @@ function trackerOf(store: DeliveryStore): SaveTracker {
 /** Waiters on claims, so that a retry arriving while an earlier copy is stored can wait for it. */
 const waiters = new WeakMap<Claim, Array<() => void>>();
 
+/**
+ * How long a claim whose sender hung up before n8n answered still turns retries away (503, in
+ * flight). n8n normally settles it within milliseconds, or once its execution's step runs; an
+ * answer it never gives (n8n 1.x loses the answer a queue-mode worker relays when that worker is
+ * killed) would otherwise hold every retry to this process off until the claim goes stale
+ * (5 minutes). After this, a retry runs: the delivery may then run twice, never not at all.
+ */
+export const ABANDONED_CLAIM_MS = 60_000;
+
+/** When the sender of a claimed delivery hung up before n8n answered it. */
+const abandonedAt = new WeakMap<Claim, number>();
+
 function settled(claim: Claim): void {
 	for (const wake of waiters.get(claim) ?? []) wake();
 	waiters.delete(claim);
@@ -147,6 +159,12 @@ export class WebhookMemory implements DuplicateGuard {
 		const duplicate = this.store.findDuplicate(deliveryId, digest);
 		if (duplicate) return duplicate;
 		this.earlier = this.store.claimFor(deliveryId, digest);
+		if (this.earlier && Date.now() - (abandonedAt.get(this.earlier) ?? Infinity) >= ABANDONED_CLAIM_MS) {
+			// n8n never answered the copy that holds it: let this retry run.
+			this.store.release(this.earlier);
+			settled(this.earlier);
+			this.earlier = undefined;
+		}
 		return this.earlier ? 'in_flight' : undefined;
 	}
 
@@ -203,6 +221,11 @@ export class WebhookMemory implements DuplicateGuard {
 		this.store.confirm(this.own, Math.floor(Date.now() / 1000), this.limits);
 		settled(this.own);
 		this.own = undefined;
+	}
+
+	/** The sender hung up before n8n answered: the claim still holds, for ABANDONED_CLAIM_MS. */
+	senderGone(): void {
+		if (this.own) abandonedAt.set(this.own, Date.now());
 	}
 
 	/** The delivery was not stored: forget the claim so that a retry runs. */
@@ -262,6 +285,11 @@ export function rememberInExecution(
 		if (claim) {
 			local!.confirm(claim, nowSeconds, limits);
 			settled(claim);
+		} else if (local && !local.remembers(id)) {
+			// Its claim was released on a non-200 answer, yet the execution runs: n8n 1.x, stopping,
+			// answers 500 for executions that have not answered and still runs some of them. The
+			// delivery is held all the same, and a retry to this process must be a duplicate.
+			local.rememberId(id, nowSeconds, limits);
 		}
 	}
 

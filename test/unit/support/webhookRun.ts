@@ -147,6 +147,11 @@ export interface DeliveryCircumstances {
 	ignoresWebhookResponse?: boolean;
 	/** The sender hangs up (Voisnap's 5 s) before n8n has stored the execution. */
 	senderHangsUp?: boolean;
+	/**
+	 * n8n 1.x stopping (SIGTERM): it answers 500 for a stored execution that has not answered yet
+	 * (it rejects the execution's response promise), then runs that execution anyway.
+	 */
+	rejectedAtShutdown?: boolean;
 	/** Runs while n8n is inserting the execution (after webhook() returned, before the insert). */
 	whileStoring?: () => Promise<void>;
 }
@@ -304,6 +309,7 @@ export class TriggerWorkflow {
 		}
 		outcome.steps.push('insert');
 		if (behaviour === 'answersAfterStoring') answerFromResult();
+		if (circumstances.rejectedAtShutdown) response.status(500).json({ message: 'Error in workflow' });
 		const nodeType = circumstances.executionInAnotherProcess ? nodeTypeOfNewProcess() : this.nodeType;
 		outcome.outputs = await this.execute(nodeType, runWorkflow, result.workflowData![0], response, mode, () => {
 			outcome.staticDataChanged = this.saveIfChanged(workflow);
@@ -330,7 +336,8 @@ export class TriggerWorkflow {
 		// What n8n's setupResponseNodePromise does with a Buffer body: end the response, then save.
 		(additionalData as unknown as { hooks: unknown }).hooks = {
 			runHook: async (name: string, [answer]: [{ body: Buffer; statusCode: number }]) => {
-				if (name !== 'sendResponse') return;
+				// A response promise n8n already rejected (its 500 went out) ignores the answer.
+				if (name !== 'sendResponse' || response.headersSent) return;
 				response.status(answer.statusCode).end(answer.body);
 				afterRelayedAnswer();
 			},
