@@ -45,6 +45,8 @@ export interface CrashFigures {
 	ranTwice: number;
 	/** Deliveries with more than one execution, whether or not each ran. */
 	storedTwice: number;
+	/** Deliveries n8n answered 500 at least once (n8n 1.x does so, stopping, for executions it holds). */
+	answered500: number;
 	/** Executions n8n kept as crashed, with their data. */
 	keptAsCrashed: number;
 	/** Executions per status. */
@@ -112,6 +114,7 @@ async function burst(n8n: N8nInstance, workflowId: string, signal: NodeJS.Signal
 		missing: acknowledgedIds.filter((id) => !executionsOf.has(id)).length,
 		ranTwice: [...runsOf.values()].filter((runs) => runs > 1).length,
 		storedTwice: [...executionsOf.values()].filter((list) => list.length > 1).length,
+		answered500: records.filter((record) => record.attempts.some((attempt) => attempt.outcome === 500)).length,
 		keptAsCrashed: statuses.crashed ?? 0,
 		statuses,
 		atSignal,
@@ -120,7 +123,15 @@ async function burst(n8n: N8nInstance, workflowId: string, signal: NodeJS.Signal
 	};
 	mkdirSync(join(REPO_DIR, '.tmp'), { recursive: true });
 	writeFileSync(join(REPO_DIR, '.tmp', `crash-${N8N_VERSION}-${signal}.json`), `${JSON.stringify(figures, null, 2)}\n`);
-	console.info(`crash test, n8n ${N8N_VERSION}, ${signal}: ${JSON.stringify(figures)}`);
+	const ranTwiceDetail = [...runsOf]
+		.filter(([, runs]) => runs > 1)
+		.map(([id, runs]) => {
+			const attempts = records.find((record) => record.id === id)?.attempts ?? [];
+			return `${id}: ${runs} runs, executions ${JSON.stringify(executionsOf.get(id))}, attempts ${attempts.map((attempt) => `${attempt.at}:${attempt.outcome}`).join(' ')}`;
+		});
+	console.info(
+		`crash test, n8n ${N8N_VERSION}, ${signal}: ${JSON.stringify(figures)}\nran twice (executions' statuses; attempts at ms: outcome): ${ranTwiceDetail.join('; ') || 'none'}`,
+	);
 	return { figures, records };
 }
 
@@ -158,10 +169,13 @@ describe(`n8n ${N8N_VERSION}: acknowledged means stored, through a crash and a d
 					// A deploy (SIGTERM) lets n8n finish what it acknowledged: no delivery runs twice.
 					expect(figures.ranTwice).toBe(0);
 				} else {
-					// n8n 1.x cancels, when it stops, executions that answer from a step (ours do:
-					// README "Guarantees"); one canceled before its answer went out runs again when
-					// Voisnap retries it. Nothing else may run twice.
-					expect(figures.ranTwice).toBeLessThanOrEqual(figures.statuses.canceled ?? 0);
+					// n8n 1.x, stopping, answers 500 for the executions it holds that have not answered
+					// from their step yet (ours answer from a step: README "Guarantees"), then cancels
+					// some and runs others. The trigger remembers a delivery whose execution runs after
+					// such a 500, so its retry is a duplicate; only a retry that gets in before that
+					// execution's step can run it twice (measured: none in four runs). Nothing that n8n
+					// did not answer 500 may run twice.
+					expect(figures.ranTwice).toBeLessThanOrEqual(figures.answered500);
 				}
 			}
 		},

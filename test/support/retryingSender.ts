@@ -26,7 +26,12 @@ export interface DeliveryRecord {
 
 export interface SenderOptions {
 	secret: string;
-	/** Where to send; with several, attempts go round-robin (webhook processes behind a balancer). */
+	/**
+	 * Where to send (webhook processes behind a balancer); with several, deliveries start at each in
+	 * turn and every retry moves on to the next. (One counter over all attempts would send each
+	 * retry of a delivery back to the same process whenever an even number of deliveries retry in
+	 * step: a pattern of the test, not of a balancer.)
+	 */
 	urls: readonly string[];
 	/** Deliveries in flight at once (Voisnap's connections). */
 	concurrency: number;
@@ -63,7 +68,6 @@ export async function sendWithRetries(deliveries: readonly Delivery[], options: 
 	const started = Date.now();
 	const records: DeliveryRecord[] = deliveries.map(({ id }) => ({ id, attempts: [] }));
 	let acknowledged = 0;
-	let attemptNumber = 0;
 	let next = 0;
 
 	const deliver = async (index: number) => {
@@ -75,7 +79,7 @@ export async function sendWithRetries(deliveries: readonly Delivery[], options: 
 				if (Date.now() - firstAt > giveUpAfterMs) return;
 				await sleep(backoff(retry));
 			}
-			const url = options.urls[attemptNumber++ % options.urls.length];
+			const url = options.urls[(index + retry) % options.urls.length];
 			const { headers } = signedDelivery({ secret: options.secret, body, deliveryId: id });
 			const sentAt = Date.now();
 			let outcome: number | string;

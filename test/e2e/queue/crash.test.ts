@@ -141,7 +141,13 @@ async function burst(label: string, victims: Array<{ at: number; process: QueueC
 		`n8n ${N8N_VERSION} queue mode, crash figures, ${label} (${sentMs} ms of sending, ${restarts.length} process killed): ${JSON.stringify(counts)}\n` +
 			`killed at (ms after the first delivery): ${JSON.stringify(killedAt)}\n` +
 			`missing (acknowledged at ms): ${result.missing.map((id) => `${id}@${records.find((record) => record.id === id)?.acknowledged?.at}`).join(', ') || 'none'}\nrun twice: ${result.runTwice.join(', ') || 'none'}\n` +
-			`executions without their item: ${JSON.stringify(result.executionsWithoutItem.slice(0, 5))}${result.executionsWithoutItem.length > 5 ? ' ...' : ''}`,
+			`executions without their item: ${JSON.stringify(result.executionsWithoutItem.slice(0, 5))}${result.executionsWithoutItem.length > 5 ? ' ...' : ''}\n` +
+			`never acknowledged, or after 3 attempts or more (attempts: at ms, outcome): ${
+				records
+					.filter((record) => !record.acknowledged || record.attempts.length >= 3)
+					.map((record) => `${record.id} ${record.attempts.map((attempt) => `${attempt.at}:${attempt.outcome}`).join(' ')}`)
+					.join('; ') || 'none'
+			}`,
 	);
 	expect(restarts).toHaveLength(victims.length);
 	expect(result.acknowledged).toBe(DELIVERIES);
