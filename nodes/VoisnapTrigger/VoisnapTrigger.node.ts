@@ -22,7 +22,7 @@ import { readSettings } from './contract/settings';
 import { configuredOutputs } from './description/outputs';
 import { properties } from './description/properties';
 import { activationMessage, eventTriggerDescription, triggerPanel } from './description/triggerPanel';
-import { acceptedResponse, answerNow, answerPath, webhookAnswerFields } from './n8n/answerPath';
+import { acceptedResponse, answerNow, webhookAnswerFields } from './n8n/answerPath';
 import { loadSecrets, reloadAfterMismatch } from './n8n/credentials';
 import { WebhookMemory } from './n8n/deliveryMemory';
 import { executionStep } from './n8n/executionStep';
@@ -113,7 +113,7 @@ export class VoisnapTrigger implements INodeType {
 		// Test deliveries are never remembered: n8n would not save them anyway.
 		const memory =
 			settings.deduplicate && this.getMode() !== 'manual'
-				? new WebhookMemory(this, settings.limits, nowSeconds, answerPath() !== 'atOnce')
+				? new WebhookMemory(this, settings.limits)
 				: undefined;
 		const check = (secrets: readonly string[]) =>
 			checkDelivery(

@@ -1,6 +1,6 @@
 /**
  * Acknowledged means stored, through n8n-core's contexts with n8n's order of events emulated as
- * shared/n8n-answer-and-static-data.md describes it (what n8n itself does is proven end to end in
+ * docs/n8n-behaviour.md describes it (what n8n itself does is proven end to end in
  * test/e2e/crash.test.ts and the e2e suites on both versions).
  */
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { ROUTES } from '../../nodes/VoisnapTrigger/contract/events';
 import { answerPath, expectedAnswerPath, resetAnswerPath } from '../../nodes/VoisnapTrigger/n8n/answerPath';
-import { ABANDONED_CLAIM_MS } from '../../nodes/VoisnapTrigger/n8n/deliveryMemory';
+import { ABANDONED_CLAIM_MS } from '../../nodes/VoisnapTrigger/contract/claims';
 import { VoisnapTrigger } from '../../nodes/VoisnapTrigger/VoisnapTrigger.node';
 import { eventFixture, signedDelivery } from '../support/signedDelivery';
 import { TriggerWorkflow } from './support/webhookRun';
@@ -105,6 +105,27 @@ describe('n8n 2.x: n8n answers after storing', () => {
 		const retry = await workflow.deliver(copy);
 		expect(retry.body).toEqual({ received: true });
 		expect(retry.outputs).toBeDefined();
+	});
+
+	it('n8n\'s own 500 (it could not start or store the execution) leaves the answer path as it is: the next delivery is still saved before its 200, after its insert', async () => {
+		const workflow = trigger();
+		const lost = await workflow.deliver(delivery('dlv_500'), 'webhook', 'answersAfterStoring', { failBeforeInsert: true });
+		expect(lost.status).toBe(500);
+		expect(answerPath()).toBe('afterStoring');
+		expect(lost.logs.filter((line) => line.level === 'warn')).toEqual([]);
+		const next = await workflow.deliver(delivery('dlv_after_500', 'Error'));
+		expect(next.steps).toEqual(['insert', 'save', 'answer']);
+		expect(answerPath()).toBe('afterStoring');
+		expect(await rememberedAfterRestart(workflow, ['dlv_after_500', 'dlv_500'])).toEqual({
+			dlv_after_500: { received: true, duplicate: true },
+			dlv_500: { received: true },
+		});
+	});
+
+	it('n8n\'s 500 to a sender that had already hung up leaves the answer path as it is too', async () => {
+		const workflow = trigger();
+		await workflow.deliver(delivery('dlv_hangs_up'), 'webhook', 'answersAfterStoring', { senderHangsUp: true, failBeforeInsert: true });
+		expect(answerPath()).toBe('afterStoring');
 	});
 
 	it('a sender that hangs up while n8n stores the delivery: a retry then waits for it and is a duplicate, never a second run', async () => {
@@ -282,6 +303,39 @@ describe('n8n 1.x: the execution answers (responseNode), then n8n saves', () => 
 		expect(retry.outputs).toBeUndefined();
 	});
 
+	it('saves landing in another order than the deliveries were accepted: the last save still holds every delivery confirmed before it', async () => {
+		const workflow = trigger({ nodeType: new VoisnapTrigger() });
+		let inBetween: Awaited<ReturnType<TriggerWorkflow['deliver']>> | undefined;
+		// dlv_first is accepted; while n8n stores it, dlv_second is accepted, run, answered and
+		// saved; dlv_first's save lands last.
+		const first = await workflow.deliver(delivery('dlv_first'), 'webhook', 'relaysExecutionAnswer', {
+			whileStoring: async () => {
+				inBetween = await workflow.deliver(delivery('dlv_second', 'Error'), 'webhook', 'relaysExecutionAnswer');
+			},
+		});
+		expect(inBetween?.steps).toEqual(['insert', 'answer', 'save']);
+		expect(first.steps).toEqual(['insert', 'answer', 'save']);
+		expect(await rememberedAfterRestart(workflow, ['dlv_first', 'dlv_second'])).toEqual({
+			dlv_first: { received: true, duplicate: true },
+			dlv_second: { received: true, duplicate: true },
+		});
+	});
+
+	it('the same in queue mode (the execution on a worker, the save in the webhook process after the relayed 200)', async () => {
+		const workflow = trigger({ nodeType: new VoisnapTrigger() });
+		const queued = { executionInAnotherProcess: true } as const;
+		await workflow.deliver(delivery('dlv_first'), 'webhook', 'relaysExecutionAnswer', {
+			...queued,
+			whileStoring: async () => {
+				await workflow.deliver(delivery('dlv_second', 'Error'), 'webhook', 'relaysExecutionAnswer', queued);
+			},
+		});
+		expect(await rememberedAfterRestart(workflow, ['dlv_first', 'dlv_second'])).toEqual({
+			dlv_first: { received: true, duplicate: true },
+			dlv_second: { received: true, duplicate: true },
+		});
+	});
+
 	it('a 500 for an execution that never runs releases the delivery: its retry runs', async () => {
 		const workflow = trigger({ nodeType: new VoisnapTrigger() });
 		const lost = await workflow.deliver(delivery('dlv_never_ran'), 'webhook', 'relaysExecutionAnswer', { failBeforeInsert: true });
@@ -337,7 +391,7 @@ describe('the memory overwritten in static data by another writer', () => {
 		await workflow.deliver(delivery('dlv_a'), 'webhook', 'answersAfterStoring', { executionInAnotherProcess: true });
 		const key = Object.keys(workflow.storedStaticData().global as IDataObject)[0];
 		const other = new DeliveryStore('elsewhere');
-		other.rememberId('dlv_elsewhere', Math.floor(Date.now() / 1000), { retentionSeconds: 3600, maxEntries: 10, replayWindowSeconds: 600 });
+		other.remember('dlv_elsewhere', Buffer.alloc(32, 7), Math.floor(Date.now() / 1000), { retentionSeconds: 3600, maxEntries: 10, replayWindowSeconds: 600 });
 		workflow.database = { global: { [key]: JSON.parse(JSON.stringify(other.snapshot())) as IDataObject } };
 		jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 5_000);
 		const duplicate = await workflow.deliver(delivery('dlv_a'));

@@ -2,9 +2,9 @@ import { REJECTIONS } from '../../nodes/VoisnapTrigger/contract/answers';
 import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../nodes/VoisnapTrigger/contract/constants';
 import type { DeliveryPolicy, DeliveryRequest, DuplicateGuard, Verdict } from '../../nodes/VoisnapTrigger/contract/delivery';
 import { checkDelivery, screenDelivery } from '../../nodes/VoisnapTrigger/contract/delivery';
+import type { Claim } from '../../nodes/VoisnapTrigger/contract/claims';
 import type { StoreLimits } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
-import type { Claim } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
-import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
+import { TriggerMemory } from '../../nodes/VoisnapTrigger/contract/triggerMemory';
 import { ALL_EVENTS, selectsType } from '../../nodes/VoisnapTrigger/contract/eventsFilter';
 import { sign } from '../../nodes/VoisnapTrigger/contract/signature';
 import published from '../fixtures/signature-vectors.json';
@@ -24,12 +24,12 @@ const IGNORED = { received: true, ignored: true };
 const INVALID_SIGNATURE = { error: 'Invalid signature' };
 
 /**
- * A DuplicateGuard as the node builds one: a real DeliveryStore and a "database" snapshot. A
+ * A DuplicateGuard as the node builds one: a real TriggerMemory and a "database" snapshot. A
  * claim is confirmed (n8n stored the execution) at once, unless `storing` holds it open.
  */
 class StoreGuard implements DuplicateGuard {
 	// Each instance its own writer, as in n8n: a store skips only snapshots it wrote itself.
-	readonly store = new DeliveryStore();
+	readonly memory = new TriggerMemory();
 	saved: unknown = undefined;
 	now = NOW;
 	/** While true, claims stay open: n8n has not stored the execution yet. */
@@ -38,23 +38,24 @@ class StoreGuard implements DuplicateGuard {
 	readonly open: Claim[] = [];
 
 	findDuplicate(deliveryId: string, digest: Buffer) {
-		this.store.absorb(this.saved, this.now, LIMITS);
-		return this.store.findDuplicate(deliveryId, digest) ?? (this.store.claimFor(deliveryId, digest) ? 'in_flight' : undefined);
+		this.memory.absorb(this.saved, this.now * 1000, LIMITS);
+		const found = this.memory.check(deliveryId, digest, this.now * 1000);
+		return typeof found === 'object' ? 'in_flight' : found;
 	}
 
 	atCapacity() {
-		return this.store.claims >= this.capacity;
+		return this.open.filter((claim) => this.memory.isOpen(claim)).length >= this.capacity;
 	}
 
 	claim(deliveryId: string, digest: Buffer) {
-		const claim = this.store.claim(deliveryId, digest, this.now);
+		const claim = this.memory.claim(deliveryId, digest, this.now * 1000);
 		if (this.storing) this.open.push(claim);
 		else this.confirm(claim);
 	}
 
 	confirm(claim: Claim) {
-		this.store.confirm(claim, this.now, LIMITS);
-		this.saved = JSON.parse(JSON.stringify(this.store.snapshot()));
+		this.memory.confirm(claim, this.now * 1000, LIMITS);
+		this.saved = JSON.parse(JSON.stringify(this.memory.snapshot()));
 	}
 }
 
@@ -488,7 +489,7 @@ describe('a delivery accepted but not yet stored by n8n', () => {
 		const guard = new StoreGuard();
 		guard.storing = true;
 		answer(validRequest(), policy({ guard }));
-		guard.store.release(guard.open[0]);
+		guard.memory.release(guard.open[0]);
 		expect(answer(validRequest(), policy({ guard })).outcome).toBe('accepted');
 	});
 
@@ -499,7 +500,7 @@ describe('a delivery accepted but not yet stored by n8n', () => {
 		answer(validRequest(), policy({ guard }));
 		const next = answer(validRequest({ deliveryId: 'dlv_next', body: eventFixture('Error'), signature: sign(SECRET, NOW, eventFixture('Error')) }), policy({ guard }));
 		expect(next).toMatchObject({ outcome: 'retry_later', status: 503, reason: 'overloaded', retryAfterSeconds: 5, body: { error: 'Too many deliveries are waiting to be stored; retry later' } });
-		expect(guard.store.claims).toBe(1);
+		expect(guard.open.filter((claim) => guard.memory.isOpen(claim))).toHaveLength(1);
 	});
 
 	it('at capacity, duplicates and ignored events are still answered as such', () => {

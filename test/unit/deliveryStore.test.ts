@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_MAX_ENTRIES } from '../../nodes/VoisnapTrigger/contract/constants';
 import type { StoreLimits, StoreSnapshot } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { DeliveryStore, deliveryKey, requestKey } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
-import { StoreRegistry } from '../../nodes/VoisnapTrigger/contract/storeRegistry';
 import { KEY_LENGTH, TimedKeys } from '../../nodes/VoisnapTrigger/contract/timedKeys';
 
 const T = 1_764_201_600;
@@ -433,51 +432,5 @@ describe('DeliveryStore', () => {
 			expect(store.findDuplicate('dlv_2', digest)).toBeUndefined();
 			expect(store.findDuplicate('dlv_1', digest)).toBe('delivery_id');
 		});
-	});
-});
-
-describe('StoreRegistry', () => {
-	it('returns the same store for the same scope', () => {
-		const registry = new StoreRegistry();
-		expect(registry.storeFor('wf1/voisnap:a')).toBe(registry.storeFor('wf1/voisnap:a'));
-	});
-
-	it('returns different stores for different scopes', () => {
-		const registry = new StoreRegistry();
-		expect(registry.storeFor('wf1/voisnap:a')).not.toBe(registry.storeFor('wf1/voisnap:b'));
-		expect(registry.storeFor('wf1/voisnap:a')).not.toBe(registry.storeFor('wf2/voisnap:a'));
-	});
-
-	it('keeps a store\'s memory between calls', () => {
-		const registry = new StoreRegistry();
-		remember(registry.storeFor('scope'), 'dlv_1', T);
-		expect(registry.storeFor('scope').findDuplicate('dlv_1', digestOf('x'))).toBe('delivery_id');
-		expect(registry.storeFor('other').findDuplicate('dlv_1', digestOf('x'))).toBeUndefined();
-	});
-
-	it('beyond maxStores drops the least recently created when none was used again', () => {
-		const registry = new StoreRegistry(2);
-		const a = registry.storeFor('a');
-		const b = registry.storeFor('b');
-		registry.storeFor('c');
-		expect(registry.storeFor('b')).toBe(b);
-		expect(registry.storeFor('a')).not.toBe(a);
-	});
-
-	it('beyond maxStores drops the least recently used, not the oldest', () => {
-		const registry = new StoreRegistry(2);
-		const a = registry.storeFor('a');
-		const b = registry.storeFor('b');
-		registry.storeFor('a'); // a is now the most recently used
-		registry.storeFor('c'); // drops b
-		expect(registry.storeFor('a')).toBe(a);
-		expect(registry.storeFor('b')).not.toBe(b);
-	});
-
-	it('holds up to maxStores without dropping any', () => {
-		const registry = new StoreRegistry(3);
-		const stores = ['a', 'b', 'c'].map((scope) => registry.storeFor(scope));
-		expect(['a', 'b', 'c'].map((scope) => registry.storeFor(scope))).toEqual(stores);
-		stores.forEach((store, i) => expect(registry.storeFor(['a', 'b', 'c'][i])).toBe(store));
 	});
 });

@@ -6,6 +6,7 @@ import { version as n8nWorkflowVersion } from 'n8n-workflow/package.json';
 import { ACCEPTED_BODY } from '../contract/answers';
 import type { Verdict } from '../contract/delivery';
 import type { WebhookMemory } from './deliveryMemory';
+import { registry } from './registry';
 import { reportRejection } from './rejections';
 
 /**
@@ -36,22 +37,21 @@ export function expectedAnswerPath(workflowVersion: string = n8nWorkflowVersion)
 	return Number.isFinite(major) && major < 2 ? 'fromExecution' : 'afterStoring';
 }
 
-/** The path of this process: chosen at load, and `atOnce` after a failed check. */
-let current: AnswerPath = expectedAnswerPath();
-
+/** The path of this process: chosen from n8n's version on first use, `atOnce` after evidence against it. */
 export function answerPath(): AnswerPath {
-	return current;
+	registry.answerPath ??= expectedAnswerPath();
+	return registry.answerPath;
 }
 
 /** For tests: the path as a process of n8n `workflowVersion` starts with. */
 export function resetAnswerPath(path: AnswerPath = expectedAnswerPath()): void {
-	current = path;
+	registry.answerPath = path;
 }
 
 /** The webhook description's answer fields for this process. */
 export function webhookAnswerFields(): { responseMode: WebhookResponseMode; responseData: string } {
 	// responseData '' makes n8n answer with `webhookResponse` (a non-empty value is sent instead).
-	return { responseMode: current === 'fromExecution' ? 'responseNode' : 'onReceived', responseData: '' };
+	return { responseMode: answerPath() === 'fromExecution' ? 'responseNode' : 'onReceived', responseData: '' };
 }
 
 const ACCEPTED_BYTES = Buffer.from(JSON.stringify(ACCEPTED_BODY));
@@ -60,15 +60,16 @@ const ACCEPTED_BYTES = Buffer.from(JSON.stringify(ACCEPTED_BODY));
  * Settles the delivery's claim on n8n's answer: a 200 means n8n held the execution when it
  * answered, anything else that it did not. A sender that hung up first (Voisnap gives up after
  * 5 s) settles nothing: n8n goes on storing the delivery, and what it does decides (for at most
- * ABANDONED_CLAIM_MS, see deliveryMemory.ts).
+ * ABANDONED_CLAIM_MS, see contract/claims.ts). `onAnswered` sees the answer before the claim is
+ * settled.
  */
-function settleOnAnswer(response: ReturnType<IWebhookFunctions['getResponseObject']>, memory: WebhookMemory | undefined, onAnswered: () => void): void {
+function settleOnAnswer(response: ReturnType<IWebhookFunctions['getResponseObject']>, memory: WebhookMemory | undefined, onAnswered: (status: number) => void = () => undefined): void {
 	let answered = false;
 	response.once('finish', () => {
 		answered = true;
+		onAnswered(response.statusCode);
 		if (response.statusCode === 200) memory?.confirm();
 		else memory?.release();
-		onAnswered();
 	});
 	response.once('close', () => {
 		if (!answered) memory?.senderGone();
@@ -82,9 +83,10 @@ function settleOnAnswer(response: ReturnType<IWebhookFunctions['getResponseObjec
 export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutionData, memory: WebhookMemory | undefined): IWebhookResponseData {
 	const workflowData = [[item]];
 	const response = context.getResponseObject();
-	if (current !== 'afterStoring') {
-		settleOnAnswer(response, memory, () => undefined);
-		return current === 'fromExecution' ? { workflowData } : { workflowData, webhookResponse: ACCEPTED_BODY };
+	const path = answerPath();
+	if (path !== 'afterStoring') {
+		settleOnAnswer(response, memory);
+		return path === 'fromExecution' ? { workflowData } : { workflowData, webhookResponse: ACCEPTED_BODY };
 	}
 
 	// Storing the execution takes database I/O, so at least one turn of the event loop passes
@@ -92,9 +94,12 @@ export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutio
 	let turnPassed = false;
 	void sleep(0).then(() => (turnPassed = true));
 	let readAfterStoring: boolean | undefined;
-	settleOnAnswer(response, memory, () => {
-		if (readAfterStoring === true || current !== 'afterStoring') return;
-		current = 'atOnce';
+	settleOnAnswer(response, memory, (status) => {
+		// Only a 200 n8n sent without reading the answer, or having read it too early, says n8n
+		// changed: its 500 (it could not start or store the execution), a 503, or a sender that
+		// hung up say nothing about the path, and must not lower it for every trigger here.
+		if (status !== 200 || readAfterStoring === true || answerPath() !== 'afterStoring') return;
+		registry.answerPath = 'atOnce';
 		context.logger.warn(
 			readAfterStoring === undefined
 				? 'Voisnap Trigger: n8n answered without reading the answer the trigger gave it. From now on the trigger lets n8n answer at once and saves a delivery\'s id only once it is known to be stored (README "Guarantees").'
@@ -108,9 +113,8 @@ export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutio
 		// is marked changed, then answers.
 		get webhookResponse() {
 			readAfterStoring = turnPassed;
-			memory?.saveBeforeAnswer();
 			// n8n holds the execution now, whether or not the sender is still there to hear it.
-			if (turnPassed) memory?.confirm();
+			memory?.answerRead(turnPassed);
 			return ACCEPTED_BODY;
 		},
 	};
@@ -131,7 +135,7 @@ export function answerNow(context: IWebhookFunctions, verdict: Exclude<Verdict, 
 
 /** From `execute()`: sends the held answer when this process answers from the execution. */
 export async function answerFromExecution(context: IExecuteFunctions): Promise<void> {
-	if (current !== 'fromExecution') return;
+	if (answerPath() !== 'fromExecution') return;
 	await context.sendResponse({
 		body: ACCEPTED_BYTES,
 		headers: { 'content-type': 'application/json; charset=utf-8' },

@@ -2,13 +2,14 @@ import type { IWebhookFunctions } from 'n8n-workflow';
 
 import type { VoisnapCredentials } from '../contract/secrets';
 import { usableSecrets } from '../contract/secrets';
+import { registry } from './registry';
 
 /**
  * The signing secrets, kept for a short time instead of loaded for every delivery: on n8n 2.x's
  * default expression engine each `getCredentials()` in a webhook builds an expression isolate
- * (~55 ms of CPU) even though no field of this credential is an expression
- * (shared/n8n-expression-isolates.md). The price is that an edited credential takes effect
- * within SECRETS_TTL_MS, and that the secrets stay in this process's memory that long.
+ * (~55 ms of CPU) even though no field of this credential is an expression (docs/n8n-behaviour.md).
+ * The price is that an edited credential takes effect within SECRETS_TTL_MS, and that the
+ * secrets stay in this process's memory that long.
  *
  * A new secret takes effect at once: a delivery that passes the cheap checks but fails to
  * verify reloads the secrets and is checked again (that is what a rotation looks like), at most
@@ -20,8 +21,6 @@ import { usableSecrets } from '../contract/secrets';
 export const SECRETS_TTL_MS = 10_000;
 /** At most one reload per trigger this often when deliveries fail to verify. */
 export const RELOAD_AFTER_MISMATCH_MS = 2_000;
-/** Triggers whose secrets are kept (least recently loaded dropped first). */
-const MAX_ENTRIES = 1_000;
 
 export interface LoadedSecrets {
 	/** Current secret first, then the previous one; empty when the credential is unusable. */
@@ -30,12 +29,11 @@ export interface LoadedSecrets {
 	problem?: string;
 }
 
-interface Entry {
+/** One trigger's kept secrets, in the process registry (registry.ts). */
+export interface SecretsEntry {
 	loading: Promise<LoadedSecrets>;
 	loadedAt: number;
 }
-
-const entries = new Map<string, Entry>();
 
 /** Per trigger and credential: n8n checks a credential's use by this node when it loads it. */
 function keyOf(context: IWebhookFunctions): string {
@@ -54,10 +52,8 @@ async function fromN8n(context: IWebhookFunctions): Promise<LoadedSecrets> {
 
 function load(context: IWebhookFunctions, key: string): Promise<LoadedSecrets> {
 	// Concurrent deliveries share one load.
-	const entry: Entry = { loading: fromN8n(context), loadedAt: Date.now() };
-	entries.delete(key);
-	if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
-	entries.set(key, entry);
+	const entry: SecretsEntry = { loading: fromN8n(context), loadedAt: Date.now() };
+	registry.secrets.set(key, entry);
 	return entry.loading;
 }
 
@@ -65,7 +61,7 @@ function load(context: IWebhookFunctions, key: string): Promise<LoadedSecrets> {
 export async function loadSecrets(context: IWebhookFunctions): Promise<LoadedSecrets> {
 	if (context.getMode() === 'manual') return await fromN8n(context);
 	const key = keyOf(context);
-	const entry = entries.get(key);
+	const entry = registry.secrets.peek(key);
 	if (entry && Date.now() - entry.loadedAt < SECRETS_TTL_MS) return await entry.loading;
 	return await load(context, key);
 }
@@ -77,7 +73,7 @@ export async function loadSecrets(context: IWebhookFunctions): Promise<LoadedSec
 export async function reloadAfterMismatch(context: IWebhookFunctions): Promise<LoadedSecrets | undefined> {
 	if (context.getMode() === 'manual') return undefined;
 	const key = keyOf(context);
-	const entry = entries.get(key);
+	const entry = registry.secrets.peek(key);
 	if (entry && Date.now() - entry.loadedAt < RELOAD_AFTER_MISMATCH_MS) return undefined;
 	return await load(context, key);
 }

@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { TriggerParameters } from '../contract/settings';
 import { readSettings } from '../contract/settings';
 import { routeItems } from '../description/outputs';
-import { answerFromExecution, answerPath } from './answerPath';
+import { answerFromExecution } from './answerPath';
 import { rememberInExecution } from './deliveryMemory';
 
 /**
@@ -22,7 +22,7 @@ export async function executionStep(context: IExecuteFunctions): Promise<INodeEx
 		const ids = items
 			.map((item) => (item.json.delivery as { id?: unknown } | undefined)?.id)
 			.filter((id): id is string => typeof id === 'string');
-		rememberInExecution(context, ids, Math.floor(Date.now() / 1000), settings.limits, answerPath() === 'afterStoring');
+		rememberInExecution(context, ids, settings.limits);
 	}
 	return routeItems(items, settings.singleOutput);
 }

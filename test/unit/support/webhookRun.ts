@@ -15,6 +15,8 @@ import type {
 } from 'n8n-workflow';
 import { Workflow, createRunExecutionData } from 'n8n-workflow';
 
+import type { AnswerPath } from '../../../nodes/VoisnapTrigger/n8n/answerPath';
+import { answerPath } from '../../../nodes/VoisnapTrigger/n8n/answerPath';
 import { VoisnapTrigger } from '../../../nodes/VoisnapTrigger/VoisnapTrigger.node';
 import type { SignedDelivery } from '../../support/signedDelivery';
 
@@ -38,16 +40,19 @@ function nodeTypesOf(nodeType: INodeType): INodeTypes {
 }
 
 /**
- * The node type as a freshly started n8n process loads it: its module state (the in-process
- * store registry) is new, so only what n8n saved in static data is remembered.
+ * The node type as a freshly started n8n process loads it: its module state (the process
+ * registry) is new, so only what n8n saved in static data is remembered. It runs the same n8n,
+ * so it takes the answer path this process has.
  */
-export function nodeTypeOfNewProcess(): INodeType {
+export function nodeTypeOfNewProcess(path: AnswerPath = answerPath()): INodeType {
 	let fresh: INodeType | undefined;
 	jest.isolateModules(() => {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		/* eslint-disable @typescript-eslint/no-require-imports */
 		const module = require('../../../nodes/VoisnapTrigger/VoisnapTrigger.node') as {
 			VoisnapTrigger: new () => INodeType;
 		};
+		(require('../../../nodes/VoisnapTrigger/n8n/answerPath') as { resetAnswerPath: (path: AnswerPath) => void }).resetAnswerPath(path);
+		/* eslint-enable @typescript-eslint/no-require-imports */
 		fresh = new module.VoisnapTrigger();
 	});
 	return fresh!;
@@ -156,7 +161,7 @@ export interface DeliveryCircumstances {
 	whileStoring?: () => Promise<void>;
 }
 
-/** How n8n handles what `webhook()` returns, per shared/n8n-answer-and-static-data.md. */
+/** How n8n handles what `webhook()` returns (docs/n8n-behaviour.md). */
 export type N8nBehaviour =
 	/** 2.41.1: run() inserts the execution, then reads webhookResponse, saves static data, answers. */
 	| 'answersAfterStoring'
