@@ -27,7 +27,10 @@ export const DEFAULT_RETENTION_HOURS = 24;
  */
 export const DEFAULT_MAX_ENTRIES = 2_000;
 
-/** Voisnap gives up on an answer after 5 s; every check here is synchronous and cheap. */
+/**
+ * Voisnap gives up on an answer after 5 s. The checks themselves are synchronous and cheap; what
+ * can take longer is loading the credential and waiting for an earlier copy (IN_FLIGHT_WAIT_MS).
+ */
 export const VOISNAP_ANSWER_LIMIT_MS = 5_000;
 
 /**

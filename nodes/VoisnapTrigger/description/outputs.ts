@@ -4,9 +4,9 @@ import { routeOf } from '../contract/events';
 
 /**
  * The trigger's outputs for its parameters. n8n evaluates this function's source text as the
- * node's `outputs` expression (in the editor and on the server), and `webhook()` calls it too,
- * so the two can never disagree. It must therefore stay self-contained: no imports, no helpers
- * outside its body.
+ * node's `outputs` expression (in the editor and on the server), and `routeItems` (the trigger's
+ * execution step) calls it too, so the two can never disagree. It must therefore stay
+ * self-contained: no imports, no helpers outside its body.
  *
  * Frozen for node version 1: workflows connect outputs by position, so adding an event type
  * here would move `Other` and rewire every user's workflow. Event types Voisnap adds later go

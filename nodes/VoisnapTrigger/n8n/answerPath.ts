@@ -22,13 +22,13 @@ import { reportRejection } from './rejections';
  *   `responseNode`, and the execution's first step (the trigger's `execute()`) sends the answer
  *   with `sendResponse`, as the Respond to Webhook node does; n8n relays it from a queue-mode
  *   worker. n8n saves the memory after that answer.
- * - `atOnce`: what `afterStoring` becomes when n8n does not behave as it relies on (checked on
- *   every delivery): n8n's plain onReceived answer, and the memory saved only with deliveries
- *   known to be stored. Nothing acknowledged is then remembered before it is stored; a delivery's
- *   own id reaches the database with the next delivery's save.
+ * - `atOnce`: what `afterStoring` becomes on evidence that n8n does not behave as it relies on
+ *   (checked on every delivery; only a 200 can be such evidence): n8n's plain onReceived answer,
+ *   and the memory saved only with deliveries known to be stored. Nothing acknowledged is then
+ *   remembered before it is stored; a delivery's own id reaches the database with a later save.
  *
- * When n8n reads the getter, and that its "changed" flag works so, are not promises n8n makes:
- * see README "Guarantees" for the versions that give which guarantee.
+ * Who saves a delivery's id, and when, on each path: savePlan.ts. When n8n reads the getter, and
+ * that its "changed" flag works so, are not promises n8n makes: docs/n8n-behaviour.md.
  */
 export type AnswerPath = 'afterStoring' | 'fromExecution' | 'atOnce';
 
