@@ -178,8 +178,8 @@ describe(`n8n ${N8N_VERSION} queue mode: deduplication across two webhook proces
 		const retries = await track(cluster, workflow);
 		if (Number(N8N_VERSION.split('.')[0]) >= 2) {
 			// n8n 2.x's worker runs start from empty static data, so the Code node's save drops the
-			// trigger's memory on every run but the run's own delivery (n8n's doing: README "Queue
-			// mode"). Each webhook process
+			// trigger's memory on every run but the run's own delivery (n8n's doing: docs/queue-mode.md,
+			// "Deduplication across webhook processes"). Each webhook process
 			// still remembers what it accepted, and writes it back, with a warning, on its next
 			// genuine delivery: a retry there is a duplicate and restores the memory for the others.
 			expect(remembered).toBeLessThan(STATIC_WRITER_DELIVERIES);
