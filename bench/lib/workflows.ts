@@ -4,7 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS } from '../../nodes/VoisnapTrigger/contract/constants';
+import {
+	DEFAULT_MAX_ENTRIES,
+	DEFAULT_RETENTION_HOURS,
+	DEFAULT_TOLERANCE_SECONDS,
+	SIGNATURE_HEADER,
+	TIMESTAMP_HEADER,
+} from '../../nodes/VoisnapTrigger/contract/constants';
 import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import type { WorkflowJson, WorkflowNodeJson } from '../../test/harness';
 import type { CredentialJson } from '../../test/harness';
@@ -200,7 +206,7 @@ export function chainConfig(secret: string): BenchConfig {
 			parameters: {
 				action: 'hmac',
 				type: 'SHA256',
-				value: '={{ $json.headers["x-webhook-timestamp"] + "." + JSON.stringify($json.body) }}',
+				value: `={{ $json.headers["${TIMESTAMP_HEADER}"] + "." + JSON.stringify($json.body) }}`,
 				dataPropertyName: 'computed',
 				secret,
 				encoding: 'hex',
@@ -219,7 +225,7 @@ export function chainConfig(secret: string): BenchConfig {
 						{
 							id: randomUUID(),
 							leftValue: '={{ "sha256=" + $json.computed }}',
-							rightValue: '={{ $json.headers["x-webhook-signature"] ?? "" }}',
+							rightValue: `={{ $json.headers["${SIGNATURE_HEADER}"] ?? "" }}`,
 							operator: { type: 'string', operation: 'equals' },
 						},
 					],
