@@ -4,13 +4,18 @@
  *  - the dedup store: check-and-record, prune, absorb, snapshot size and n8n's own
  *    JSON.parse + JSON.stringify of the static data, at 0 to 100,000 remembered ids, against
  *    the naive `{ deliveryId: epochSeconds }` encoding.
- * Writes bench/results/micro.json. Usage: npx tsx bench/micro.ts [--quick]
+ * Writes .tmp/bench/micro.json. Usage: npx tsx bench/micro.ts [--quick]
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 
-import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS } from '../nodes/VoisnapTrigger/contract/constants';
+import {
+	DEFAULT_MAX_ENTRIES,
+	DEFAULT_RETENTION_HOURS,
+	DEFAULT_TOLERANCE_SECONDS,
+	SIGNATURE_HEADER,
+	SIGNATURE_SCHEME,
+	TIMESTAMP_HEADER,
+} from '../nodes/VoisnapTrigger/contract/constants';
 import { checkDelivery } from '../nodes/VoisnapTrigger/contract/delivery';
 import type { StoreLimits, StoreSnapshot } from '../nodes/VoisnapTrigger/contract/deliveryStore';
 import { DeliveryStore } from '../nodes/VoisnapTrigger/contract/deliveryStore';
@@ -19,15 +24,13 @@ import { signedDelivery } from '../test/support/signedDelivery';
 import { BENCH_SECRET, BODY_LABELS, bodies } from './lib/bodies';
 import { NaiveStore } from './lib/naiveStore';
 import type { NaiveSnapshot } from './lib/naiveStore';
+import { writeResults } from './lib/results';
 import type { Sample } from './lib/timing';
 import { measure, measureOnce, sinkValue } from './lib/timing';
-import * as proposedKeyCache from './proposals/signature.keycache';
 
 const quick = process.argv.includes('--quick') || process.env.BENCH_MICRO_QUICK === '1';
 const ROUNDS = quick ? 9 : 25;
 const NOW = 1_764_200_000;
-const SIGNATURE_HEADER = 'x-webhook-signature';
-const TIMESTAMP_HEADER = 'x-webhook-timestamp';
 
 function log(message: string): void {
 	process.stderr.write(`[bench:micro] ${message}\n`);
@@ -39,46 +42,14 @@ function byName(samples: Sample[]): Record<string, Sample> {
 
 // ---------------------------------------------------------------- 1. verification
 
-/** The scratch copy of signature.ts must answer exactly like the shipped one before it is timed. */
-function checkProposalEquivalence(): number {
-	const vectors = JSON.parse(
-		readFileSync(join(__dirname, '..', 'test', 'fixtures', 'signature-vectors.json'), 'utf8'),
-	).vectors as Array<{ secret: string; timestamp: string; bodyBase64: string; expectedSignature: string }>;
-	let cases = 0;
-	for (const vector of vectors) {
-		const body = Buffer.from(vector.bodyBase64, 'base64');
-		const good = vector.expectedSignature;
-		const hex = good.slice('sha256='.length);
-		const headers = [
-			undefined, '', good, good.toUpperCase(), `sha256=${hex.toUpperCase()}`, `sha256=${hex.slice(1)}`,
-			`sha256=${hex}0`, `sha256=${hex.slice(0, 62)}zz`, `sha256=${hex.slice(0, 63)}g`, hex,
-			`sha1=${hex}`, `${good},${good}`, `sha256=${'0'.repeat(64)}, ${good}`, ` ${good}`, `${good} `,
-			`sha256=${'0'.repeat(64)} sha256=${'1'.repeat(64)}`, `v1,${good}`, 'sha256=', 'x'.repeat(71),
-		];
-		for (const header of headers) {
-			for (const secrets of [[vector.secret], ['wrong', vector.secret], ['wrong'], []]) {
-				const a = verifySignature(secrets, vector.timestamp, body, header);
-				const b = proposedKeyCache.verifySignature(secrets, vector.timestamp, body, header);
-				if (JSON.stringify(a) !== JSON.stringify(b)) {
-					throw new Error(`the key-cache signature.ts differs on ${JSON.stringify(header)}: ${JSON.stringify([a, b])}`);
-				}
-				cases++;
-			}
-		}
-	}
-	return cases;
-}
-
 function verificationBench() {
-	const equivalentCases = checkProposalEquivalence();
-	log(`the key-cache copy of signature.ts answers like the shipped one on ${equivalentCases} cases`);
 	const results: Record<string, Record<string, Sample>> = {};
 	for (const label of BODY_LABELS) {
 		const body = bodies()[label];
 		const delivery = signedDelivery({ secret: BENCH_SECRET, body, timestamp: NOW, deliveryId: 'dlv_bench' });
 		const timestamp = delivery.headers[TIMESTAMP_HEADER];
 		const header = delivery.headers[SIGNATURE_HEADER];
-		const claimed = Buffer.from(header.slice('sha256='.length), 'hex');
+		const claimed = Buffer.from(header.slice(SIGNATURE_SCHEME.length), 'hex');
 		const secrets = [BENCH_SECRET];
 		const policy = { secrets, toleranceSeconds: DEFAULT_TOLERANCE_SECONDS, requireDeliveryId: false, acceptsType: () => true };
 		const request = { headers: delivery.headers, body };
@@ -99,7 +70,7 @@ function verificationBench() {
 						// The same, plus decoding the header's hex, which every verifier must also do.
 						name: 'floor+decode',
 						run: () => {
-							const got = Buffer.from(header.slice(7), 'hex');
+							const got = Buffer.from(header.slice(SIGNATURE_SCHEME.length), 'hex');
 							return (
 								got.length === 32 &&
 								timingSafeEqual(createHmac('sha256', BENCH_SECRET).update(timestamp).update('.').update(body).digest(), got)
@@ -107,14 +78,13 @@ function verificationBench() {
 						},
 					},
 					{ name: 'verifySignature', run: () => verifySignature(secrets, timestamp, body, header) },
-					{ name: 'verifySignature (+ key cache)', run: () => proposedKeyCache.verifySignature(secrets, timestamp, body, header) },
 					{ name: 'checkDelivery', run: () => checkDelivery(request, policy, NOW) },
 				],
 				{ rounds: ROUNDS + 10 },
 			),
 		);
 	}
-	return { equivalentCases, results };
+	return { results };
 }
 
 // ---------------------------------------------------------------- 2. dedup store
@@ -324,9 +294,7 @@ function main(): void {
 		sink: sinkValue(),
 		seconds: (Date.now() - started) / 1000,
 	};
-	mkdirSync(join(__dirname, 'results'), { recursive: true });
-	writeFileSync(join(__dirname, 'results', 'micro.json'), `${JSON.stringify(out, null, '\t')}\n`);
-	log(`done in ${out.seconds.toFixed(1)} s: bench/results/micro.json`);
+	log(`done in ${out.seconds.toFixed(1)} s: ${writeResults('micro.json', out)}`);
 }
 
 main();

@@ -6,11 +6,10 @@
  * hand-built chain. Per target: warm-up, the chain's correctness cases, sequential rounds,
  * concurrent rounds with the backlog and the drain, then junk and forgery floods beside genuine
  * traffic. Then memory on separate instances. Loopback only, bounded in count and time, with a
- * time budget per target and a hard stop. Writes bench/results/n8n.json.
+ * time budget per target and a hard stop. Writes .tmp/bench/n8n.json.
  *
  * Environment: bench/lib/knobs.ts (and bench/README.md).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 
@@ -31,7 +30,7 @@ import { concurrentPhase, floodPhase, sequentialPhase } from './lib/phases';
 import { previousRelease } from './lib/previousRelease';
 import { cpuSample, otherCores } from './lib/proc';
 import type { ConfigResult, N8nResults, TargetResult } from './lib/results';
-import { RESULTS_FORMAT } from './lib/results';
+import { RESULTS_FORMAT, writeResults } from './lib/results';
 import type { TargetSpec } from './lib/targets';
 import { configsFor, targetSpecs } from './lib/targets';
 import type { BenchConfig } from './lib/workflows';
@@ -207,14 +206,13 @@ async function main(): Promise<void> {
 		smoke: isSmokeRun(),
 	};
 	const save = () => {
-		mkdirSync(join(__dirname, 'results'), { recursive: true });
-		writeFileSync(join(__dirname, 'results', 'n8n.json'), `${JSON.stringify(out, null, '\t')}\n`);
+		writeResults('n8n.json', out);
 	};
-	const previous = previousRelease(log);
+	const previous = KNOBS.previousRef ? previousRelease(KNOBS.previousRef, log) : undefined;
 	out.previousRelease = previous;
 	const installed: Installed = {
-		extraPackages: [join(__dirname, 'noop-trigger'), previous.packageDir, ...(KNOBS.attribution ? [join(__dirname, 'probe-trigger')] : [])],
-		extraCredentials: [previousCredential(BENCH_SECRET)],
+		extraPackages: [join(__dirname, 'noop-trigger'), ...(previous ? [previous.packageDir] : [])],
+		extraCredentials: previous ? [previousCredential(BENCH_SECRET)] : [],
 	};
 	const specs = targetSpecs();
 	for (const [index, spec] of specs.entries()) {
@@ -255,7 +253,7 @@ async function main(): Promise<void> {
 	out.machine = { loadAverage: { start: out.machine.loadAverage.start, end: os.loadavg() }, otherCores: otherCores(cpuStart, cpuSample(), os.cpus().length) };
 	out.seconds = (Date.now() - started) / 1000;
 	save();
-	log(`done in ${out.seconds.toFixed(0)} s: bench/results/n8n.json`);
+	log(`done in ${out.seconds.toFixed(0)} s: .tmp/bench/n8n.json`);
 	disarm();
 	if (out.failures.length > 0) process.exitCode = 1;
 }

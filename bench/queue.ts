@@ -12,11 +12,10 @@
  *     answered and queued, the worker started; executions over the time from the first one's
  *     start to the last one's end, as n8n recorded them. Not for the Voisnap Trigger on 1.x,
  *     which answers from the execution's first step, i.e. only once a worker runs it.
- * Writes bench/results/queue.json (report.ts renders it). Loopback only, bounded counts and
+ * Writes .tmp/bench/queue.json (report.ts renders it). Loopback only, bounded counts and
  * times, a time budget per cluster, and a hard stop (BENCH_QUEUE_TIMEOUT_S, default 600 s) that
  * stops every process.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 
@@ -29,7 +28,7 @@ import type { Delivery, Reply, RunResult } from './lib/loadgen';
 import { runLoad } from './lib/loadgen';
 import { cpuSample, otherCores } from './lib/proc';
 import type { QueueLoadResult, QueueResults, QueueTargetResult, QueueWorkerResult } from './lib/results';
-import { RESULTS_FORMAT } from './lib/results';
+import { RESULTS_FORMAT, writeResults } from './lib/results';
 import { distribution } from './lib/stats';
 import type { BenchConfig } from './lib/workflows';
 import { KEYS, noopN8nAnswersConfig, voisnapConfig } from './lib/workflows';
@@ -200,8 +199,7 @@ async function main(): Promise<void> {
 	const settings = { conc: KNOBS.conc, concCount: KNOBS.concCount, concSeconds: KNOBS.concSeconds, rounds: KNOBS.concRounds, backlog: KNOBS.queueBacklog, engines: KNOBS.queueEngines, workerConcurrency: 10 };
 	const out: QueueResults = { format: RESULTS_FORMAT, startedAt: new Date(started).toISOString(), settings, targets: [], failures: [], smoke: isSmokeRun() };
 	const save = () => {
-		mkdirSync(join(__dirname, 'results'), { recursive: true });
-		writeFileSync(join(__dirname, 'results', 'queue.json'), `${JSON.stringify(out, null, '\t')}\n`);
+		writeResults('queue.json', out);
 	};
 	const targets = KNOBS.queueVersions.flatMap((version) =>
 		(Number(version.split('.')[0]) >= 2 ? KNOBS.queueEngines : (['legacy'] as const)).map((engine) => ({ version, engine })),
@@ -222,7 +220,7 @@ async function main(): Promise<void> {
 	out.seconds = (Date.now() - started) / 1000;
 	save();
 	disarm();
-	log(`done in ${out.seconds.toFixed(0)} s: bench/results/queue.json`);
+	log(`done in ${out.seconds.toFixed(0)} s: .tmp/bench/queue.json`);
 	if (out.failures.length > 0) process.exitCode = 1;
 }
 

@@ -9,7 +9,7 @@
 # loads under the Node.js that runs n8n, and n8n runs a command on a fresh SQLite database);
 # a cache that fails them is repaired, or rebuilt, never reused as it is. Installs happen in a
 # scratch folder renamed into place at the end, so an interrupted one leaves nothing that looks
-# complete. Why the npm flags: see README "Development" (install scripts off: the Kafka
+# complete. Why the npm flags: install scripts are off (the Kafka
 # package's script downloads from outside; sqlite3 is then rebuilt against the headers of the
 # Node.js that will run n8n).
 set -euo pipefail

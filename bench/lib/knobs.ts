@@ -54,10 +54,13 @@ export const KNOBS = {
 	chain: switchFrom('BENCH_CHAIN', true),
 	/** Further store caps measured at the cap (none by default; the default cap, 2,000, always). */
 	extraCaps: listFrom('BENCH_EXTRA_CAPS', '').map(Number).filter((cap) => cap > 0),
-	/** The attribution probes (off by default: the isolate study settled them). */
-	attribution: switchFrom('BENCH_ATTRIBUTION', false),
-	attributionCount: numberFrom('BENCH_ATTRIBUTION_COUNT', 40),
 	memory: switchFrom('BENCH_MEMORY', true),
+	/**
+	 * A git ref (commit, tag, branch) of an earlier version to measure beside this one in the
+	 * same n8n (bench/lib/previousRelease.ts), e.g. the last release when checking for a
+	 * regression. Off by default.
+	 */
+	previousRef: process.env.BENCH_PREVIOUS_REF?.trim() || undefined,
 	/**
 	 * A full target's time budget (a settings target gets half; both shrink to their share of
 	 * what is left before the hard stop): no new sequential round starts past half of it, no new

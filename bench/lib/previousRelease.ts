@@ -1,7 +1,7 @@
 /**
- * The previous release of the package (the old answer path: the trigger answers inside
- * `webhook()`, before n8n creates the execution), built from its commit and renamed so that n8n
- * loads it beside the current package in the same instance:
+ * An earlier version of the package (BENCH_PREVIOUS_REF: a commit, tag or branch; off by
+ * default), built from git and renamed so that n8n loads it beside the current package in the
+ * same instance, to check a change for regressions against it:
  *
  *   package name   n8n-nodes-voisnap → n8n-nodes-voisnap-previous (node type
  *                  n8n-nodes-voisnap-previous.voisnapTrigger)
@@ -20,8 +20,6 @@ import { join } from 'node:path';
 
 import { REPO_DIR } from '../../test/harness';
 
-/** The release before "acknowledged means stored" (answer inside webhook(), credential per delivery). */
-export const PREVIOUS_COMMIT = process.env.BENCH_PREVIOUS_COMMIT?.trim() || 'f3e94c4';
 export const PREVIOUS_PACKAGE = 'n8n-nodes-voisnap-previous';
 export const PREVIOUS_TRIGGER_TYPE = `${PREVIOUS_PACKAGE}.voisnapTrigger`;
 export const PREVIOUS_CREDENTIAL_TYPE = 'voisnapApiPrevious';
@@ -134,9 +132,9 @@ function build(commit: string, target: string, log: (message: string) => void): 
 	}
 }
 
-/** Builds (or finds in the cache) the previous release, renamed for installing beside this one. */
-export function previousRelease(log: (message: string) => void): PreviousRelease {
-	const commit = git(['rev-parse', '--verify', `${PREVIOUS_COMMIT}^{commit}`]);
+/** Builds (or finds in the cache) the version at `ref`, renamed for installing beside this one. */
+export function previousRelease(ref: string, log: (message: string) => void): PreviousRelease {
+	const commit = git(['rev-parse', '--verify', `${ref}^{commit}`]);
 	mkdirSync(cacheRoot(), { recursive: true });
 	const packageDir = join(cacheRoot(), `bench-previous-${commit}`);
 	if (!existsSync(join(packageDir, 'package.json'))) {

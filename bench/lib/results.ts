@@ -1,7 +1,22 @@
 /**
- * The shapes of bench/results/n8n.json and bench/results/queue.json, shared by the scripts that
- * write them (n8n.ts, queue.ts) and the one that reads them (report.ts).
+ * Where the raw results go (micro.json, n8n.json, queue.json: ignored by git, only RESULTS.md
+ * and the chart are committed), and the shapes of n8n.json and queue.json, shared by the
+ * scripts that write them (n8n.ts, queue.ts) and the one that reads them (report.ts).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { REPO_DIR } from '../../test/harness/install';
+
+/** .tmp/bench in the checkout. */
+export const RESULTS_DIR = join(REPO_DIR, '.tmp', 'bench');
+
+/** Writes one part's raw results into RESULTS_DIR; returns the path, relative to the checkout. */
+export function writeResults(name: string, results: unknown): string {
+	mkdirSync(RESULTS_DIR, { recursive: true });
+	writeFileSync(join(RESULTS_DIR, name), `${JSON.stringify(results, null, '\t')}\n`);
+	return `.tmp/bench/${name}`;
+}
 
 /** Bumped when these shapes change: the report ignores results written in another format. */
 export const RESULTS_FORMAT = 2;

@@ -11,7 +11,6 @@ import { KNOBS } from './knobs';
 import type { BenchConfig } from './workflows';
 import {
 	KEYS,
-	attributionConfigs,
 	chainConfig,
 	noopAnswersItselfConfig,
 	noopN8nAnswersConfig,
@@ -86,11 +85,10 @@ export function configsFor(scope: Scope): BenchConfig[] {
 		...KNOBS.extraCaps
 			.filter((cap) => cap !== DEFAULT_MAX_ENTRIES)
 			.map((cap) => voisnapConfig(`voisnap-cap-${cap}`, capLabel(cap), { prefill: cap, maxEntries: cap })),
-		previousConfig(),
+		...(KNOBS.previousRef ? [previousConfig(KNOBS.previousRef)] : []),
 		...(KNOBS.chain ? [chainConfig(BENCH_SECRET)] : []),
 		// Where the Voisnap Trigger's time over the reference goes: without its memory in static
 		// data (n8n then saves nothing before answering), the rest is its own work.
 		{ ...voisnapConfig(KEYS.voisnapNoMemory, 'Voisnap Trigger (v2), deduplication off (no memory)', { deduplicate: false }), sequentialOnly: { count: KNOBS.seqCount } },
-		...(KNOBS.attribution ? attributionConfigs(KNOBS.attributionCount) : []),
 	];
 }

@@ -4,12 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { DEFAULT_MAX_ENTRIES, DEFAULT_RETENTION_HOURS, DEFAULT_TOLERANCE_SECONDS } from '../../nodes/VoisnapTrigger/contract/constants';
+import {
+	DEFAULT_MAX_ENTRIES,
+	DEFAULT_RETENTION_HOURS,
+	DEFAULT_TOLERANCE_SECONDS,
+	SIGNATURE_HEADER,
+	TIMESTAMP_HEADER,
+} from '../../nodes/VoisnapTrigger/contract/constants';
 import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import type { WorkflowJson, WorkflowNodeJson } from '../../test/harness';
 import type { CredentialJson } from '../../test/harness';
-import { VOISNAP_CREDENTIAL_ID, VOISNAP_CREDENTIAL_NAME, VOISNAP_CREDENTIAL_TYPE, newWorkflowId, voisnapWorkflow } from '../../test/harness';
-import { PREVIOUS_COMMIT, PREVIOUS_CREDENTIAL_TYPE, PREVIOUS_TRIGGER_TYPE } from './previousRelease';
+import { newWorkflowId, voisnapWorkflow } from '../../test/harness';
+import { PREVIOUS_CREDENTIAL_TYPE, PREVIOUS_TRIGGER_TYPE } from './previousRelease';
 
 /** The reference: a do-nothing trigger that lets n8n answer (versions 1 and 2). */
 export const NOOP_N8N_ANSWERS_TYPE = 'n8n-nodes-bench-noop.benchNoopN8nAnswersTrigger';
@@ -133,11 +139,11 @@ export function previousCredential(signingSecret: string): CredentialJson {
 	return { id: PREVIOUS_CREDENTIAL_ID, name: 'Voisnap (previous)', type: PREVIOUS_CREDENTIAL_TYPE, data: { signingSecret, previousSigningSecret: '' } };
 }
 
-/** The previous release (answers inside webhook(), loads the credential per delivery), store empty. */
-export function previousConfig(): BenchConfig {
+/** An earlier version built from a git ref (BENCH_PREVIOUS_REF), node version 1, store empty. */
+export function previousConfig(ref: string): BenchConfig {
 	return {
 		key: KEYS.previous,
-		label: `Voisnap Trigger, previous release (${PREVIOUS_COMMIT}, v1), store empty`,
+		label: `Voisnap Trigger, earlier version (${ref}, v1), store empty`,
 		kind: 'voisnap',
 		reference: KEYS.noopSelf,
 		workflow: triggerWorkflow('Voisnap Trigger previous', PREVIOUS_TRIGGER_TYPE, 1, {}, {
@@ -200,7 +206,7 @@ export function chainConfig(secret: string): BenchConfig {
 			parameters: {
 				action: 'hmac',
 				type: 'SHA256',
-				value: '={{ $json.headers["x-webhook-timestamp"] + "." + JSON.stringify($json.body) }}',
+				value: `={{ $json.headers["${TIMESTAMP_HEADER}"] + "." + JSON.stringify($json.body) }}`,
 				dataPropertyName: 'computed',
 				secret,
 				encoding: 'hex',
@@ -219,7 +225,7 @@ export function chainConfig(secret: string): BenchConfig {
 						{
 							id: randomUUID(),
 							leftValue: '={{ "sha256=" + $json.computed }}',
-							rightValue: '={{ $json.headers["x-webhook-signature"] ?? "" }}',
+							rightValue: `={{ $json.headers["${SIGNATURE_HEADER}"] ?? "" }}`,
 							operator: { type: 'string', operation: 'equals' },
 						},
 					],
@@ -266,26 +272,4 @@ export function chainConfig(secret: string): BenchConfig {
 		},
 		url: builtinWebhookUrl(id, webhook.name),
 	};
-}
-
-export const PROBE_TRIGGER_TYPE = 'n8n-nodes-bench-probe.benchProbeTrigger';
-export const PROBE_OUTPUTS_TRIGGER_TYPE = 'n8n-nodes-bench-probe.benchProbeOutputsTrigger';
-
-function probeWorkflow(name: string, type: string, parameters: Record<string, unknown>, credential: boolean): BenchConfig['workflow'] {
-	return triggerWorkflow(name, type, 1, parameters, credential ? { [VOISNAP_CREDENTIAL_TYPE]: { id: VOISNAP_CREDENTIAL_ID, name: VOISNAP_CREDENTIAL_NAME } } : undefined);
-}
-
-/**
- * Attribution (BENCH_ATTRIBUTION=1): the do-nothing trigger that answers itself plus one thing
- * the previous release did per delivery, and the Voisnap Trigger (v1) without its store.
- * Sequential deliveries only.
- */
-export function attributionConfigs(count: number): BenchConfig[] {
-	const probe = (key: string, label: string, workflow: BenchConfig['workflow']): BenchConfig => ({ key, label, kind: 'noop', reference: KEYS.noopSelf, sequentialOnly: { count }, workflow });
-	return [
-		probe('probe-credential', 'do-nothing + loads the Voisnap credential', probeWorkflow('Probe Credential', PROBE_TRIGGER_TYPE, { useCredential: true }, true)),
-		probe('probe-outputs', 'do-nothing + computed outputs (6, by expression)', probeWorkflow('Probe Outputs', PROBE_OUTPUTS_TRIGGER_TYPE, {}, false)),
-		probe('probe-static', 'do-nothing + rewrites 19 KB of static data', probeWorkflow('Probe Static', PROBE_TRIGGER_TYPE, { staticDataBytes: 19_000 }, false)),
-		{ ...voisnapConfig('voisnap-v1-nodedup', 'Voisnap Trigger (v1), deduplication off (no memory)', { typeVersion: 1, deduplicate: false }), sequentialOnly: { count } },
-	];
 }

@@ -119,7 +119,7 @@ describe(`n8n ${N8N_VERSION}: before the restart`, () => {
 
 	// n8n saves static data by overwriting it, unlocked, and saves can land out of order: an
 	// older snapshot may overwrite the newest. The process still remembers every id, and the next
-	// accepted delivery writes the whole store back (README, "n8n's unlocked saves").
+	// accepted delivery writes the whole store back (docs/guarantees.md, "n8n's unlocked saves").
 	test(`ids lost to n8n's unlocked concurrent saves are written back by the next delivery`, async () => {
 		await n8n.waitForIdle({ workflowId: workflows.bulk.id });
 		const savedAfterBurst = countSavedIds(await n8n.staticData(workflows.bulk.id), bulkIds);

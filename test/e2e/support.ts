@@ -1,4 +1,4 @@
-import type { Execution, N8nInstance, StoredExecution, WorkflowJson } from '../harness';
+import type { Execution, N8nDeployment, N8nInstance, StoredExecution, WorkflowJson } from '../harness';
 import { ROUTE_OUTPUTS, n8nVersionFromEnv } from '../harness';
 import type { DeliveryOptions, PostResult, SignedDelivery } from '../support/signedDelivery';
 import { eventFixture, postDelivery, signedDelivery } from '../support/signedDelivery';
@@ -41,10 +41,10 @@ export function sign(secret: string, options: Omit<DeliveryOptions, 'secret'>): 
 }
 
 /**
- * Counts a workflow's executions across a test: `started()` waits until n8n has settled and
- * returns the executions created since `track` was called.
+ * Counts a workflow's executions across a test: `started()` waits until n8n (one process or a
+ * queue cluster) has settled and returns the executions created since `track` was called.
  */
-export async function track(n8n: N8nInstance, workflow: WorkflowJson) {
+export async function track(n8n: Pick<N8nDeployment, 'executions' | 'waitForIdle'>, workflow: WorkflowJson) {
 	const before = new Set((await n8n.executions(workflow.id)).map((execution) => execution.id));
 	return {
 		async started(atLeast = 0, quietMs = QUIET_MS): Promise<Execution[]> {

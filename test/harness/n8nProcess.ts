@@ -11,11 +11,18 @@ export type QueueRole = 'main' | 'webhook' | 'worker';
 const COMMAND: Record<QueueRole, string[]> = { main: ['start'], webhook: ['webhook'], worker: ['worker'] };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface N8nProcessOptions {
+	/** Further command-line arguments (e.g. a worker's `--concurrency`). */
+	args?: string[];
+	/** Log lines also go to this process's stderr (default: only to the log file). */
+	echoLog?: boolean;
+}
+
 /**
- * One n8n process of a queue-mode cluster, in its own user folder (its own `.n8n/nodes`), in a
- * process group of its own that never outlives the test process (processes.ts). `port` is where
- * it answers `/healthz/readiness`: the HTTP port of main and webhook processes, the worker's
- * health-check port (QUEUE_HEALTH_CHECK_PORT).
+ * One n8n process (`N8nInstance`'s, or one of a queue-mode cluster), in its own user folder
+ * (its own `.n8n/nodes`), in a process group of its own that never outlives the test process
+ * (processes.ts). `port` is where it answers `/healthz/readiness`: the HTTP port of main and
+ * webhook processes, the worker's health-check port (QUEUE_HEALTH_CHECK_PORT).
  */
 export class N8nProcess {
 	readonly logFile: string;
@@ -30,7 +37,7 @@ export class N8nProcess {
 		readonly port: number,
 		/** The environment it runs with (also what a CLI command for this folder needs). */
 		readonly environment: () => NodeJS.ProcessEnv,
-		private readonly extraArgs: string[] = [],
+		private readonly options: N8nProcessOptions = {},
 	) {
 		this.logFile = join(userFolder, 'n8n.log');
 		this.baseUrl = `http://127.0.0.1:${port}`;
@@ -44,13 +51,16 @@ export class N8nProcess {
 		return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
 	}
 
-	/** Starts the process and waits for `/healthz/readiness` (200). */
-	async launch(timeoutMs = 180_000): Promise<void> {
+	/**
+	 * Starts the process and waits for `/healthz/readiness` (200), then for `ready` (further
+	 * checks); a failure of either says so with the end of the process's log.
+	 */
+	async launch(timeoutMs = 180_000, ready?: () => Promise<void>): Promise<void> {
 		if (this.running) throw new Error(`${this.name} is already running`);
 		const logOffset = this.logOffset();
 		const log = openSync(this.logFile, 'a');
 		try {
-			this.child = spawnGroup(this.install.node, [this.install.n8nBin, ...COMMAND[this.role], ...this.extraArgs], {
+			this.child = spawnGroup(this.install.node, [this.install.n8nBin, ...COMMAND[this.role], ...(this.options.args ?? [])], {
 				cwd: this.userFolder,
 				env: this.environment(),
 				stdio: ['ignore', log, log],
@@ -58,12 +68,31 @@ export class N8nProcess {
 		} finally {
 			closeSync(log);
 		}
+		if (this.options.echoLog) this.echoLogFrom(logOffset, this.child);
 		const started = Date.now();
 		try {
 			await this.waitFor('readiness', async () => (await this.status('GET', '/healthz/readiness')) === 200, timeoutMs);
+			await ready?.();
 		} catch (error) {
 			throw new Error(`${this.name}: ${(error as Error).message} (n8n ${this.install.version}, ${Date.now() - started} ms)\n--- ${this.name} log ---\n${this.logTail(logOffset)}`);
 		}
+	}
+
+	/** Copies what n8n appends to its log file to this process's stderr while it runs. */
+	private echoLogFrom(offset: number, child: ChildProcess): void {
+		let position = offset;
+		const copy = () => {
+			const size = this.logOffset();
+			if (size <= position) return;
+			process.stderr.write(readFileSync(this.logFile).subarray(position, size));
+			position = size;
+		};
+		const timer = setInterval(copy, 250);
+		timer.unref();
+		child.once('exit', () => {
+			clearInterval(timer);
+			copy();
+		});
 	}
 
 	/** Polls `check` until it holds; fails at once if the process exits. */
@@ -80,8 +109,8 @@ export class N8nProcess {
 		}
 	}
 
-	async status(method: string, path: string): Promise<number> {
-		const response = await fetch(`${this.baseUrl}${path}`, { method });
+	async status(method: string, path: string, headers?: Record<string, string>): Promise<number> {
+		const response = await fetch(`${this.baseUrl}${path}`, { method, headers });
 		await response.arrayBuffer();
 		return response.status;
 	}

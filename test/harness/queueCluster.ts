@@ -4,27 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { N8nDatabase } from './database';
-import type { ExecutionCounts } from './database';
+import type { N8nSetup } from './deployment';
+import { N8nDeployment, activeWebhookUrls, isRegistered, prerequisites, stopwatch } from './deployment';
 import type { ExpressionEngine } from './environment';
 import { n8nEnvironment } from './environment';
 import type { N8nInstall } from './install';
-import { installN8n, n8nVersionFromEnv } from './install';
-import type { WaitForIdleOptions } from './idle';
-import { waitForIdle } from './idle';
-import type { Execution, N8nSetup } from './instance';
-import { toExecution, webhookPathOf } from './instance';
 import type { QueueRole } from './n8nProcess';
 import { N8nProcess } from './n8nProcess';
-import { packPackage } from './pack';
 import { freePort } from './ports';
 import { PostgresServer } from './postgres';
 import { run } from './processes';
 import { RedisServer } from './redis';
-import { RestSession } from './rest';
 import type { N8nCli } from './userFolder';
-import { activateWorkflows, importCredentials, importWorkflows, installPackages } from './userFolder';
-import type { WorkflowJson } from './workflows';
-import { DEFAULT_TRIGGER_NAME, voisnapCredential } from './workflows';
 
 export interface QueueClusterOptions extends N8nSetup {
 	/** `n8n webhook` processes (default 2). */
@@ -39,10 +30,6 @@ export interface QueueClusterOptions extends N8nSetup {
 	expressionEngine?: ExpressionEngine;
 	/** The main process's HTTP port (default: a free one). */
 	mainPort?: number;
-	/** Set up the instance owner once main is up (the editor's login). */
-	setUpOwner?: boolean;
-	/** Keep the user folders after stop() (also with the VOISNAP_KEEP_N8N env). */
-	keepFolder?: boolean;
 }
 
 const DATABASE = 'n8n';
@@ -60,27 +47,17 @@ const DATABASE = 'n8n';
  *   await cluster.waitForIdle({ workflowId: wf.id, atLeast: 1 });
  *   await cluster.stop();
  */
-export class QueueCluster {
-	readonly database: N8nDatabase;
-	readonly timings: Record<string, number> = {};
-	private rest: RestSession | undefined;
-	private readonly workflowsById: Map<string, WorkflowJson>;
-
+export class QueueCluster extends N8nDeployment {
 	private constructor(
-		readonly install: N8nInstall,
+		install: N8nInstall,
 		readonly postgres: PostgresServer,
 		readonly redis: RedisServer,
 		readonly main: N8nProcess,
 		readonly webhooks: N8nProcess[],
 		readonly workers: N8nProcess[],
-		private readonly options: QueueClusterOptions,
+		options: QueueClusterOptions,
 	) {
-		this.database = N8nDatabase.postgres(install, postgres.connection(DATABASE));
-		this.workflowsById = new Map(options.workflows.map((workflow) => [workflow.id, workflow]));
-	}
-
-	get version(): string {
-		return this.install.version;
+		super(install, N8nDatabase.postgres(install, postgres.connection(DATABASE)), options, () => main.baseUrl, 'queue cluster');
 	}
 
 	/** Every n8n process: main, webhook processes, workers. */
@@ -89,14 +66,8 @@ export class QueueCluster {
 	}
 
 	static async start(options: QueueClusterOptions): Promise<QueueCluster> {
-		let clock = Date.now();
-		const lap = () => {
-			const elapsed = Date.now() - clock;
-			clock = Date.now();
-			return elapsed;
-		};
-		const install = await installN8n(options.version ?? n8nVersionFromEnv());
-		const packages = [...(options.installPackage === false ? [] : [await packPackage()]), ...(options.extraPackages ?? [])];
+		const lap = stopwatch();
+		const { install, packages } = await prerequisites(options);
 		const installMs = lap();
 		const [postgres, redis] = await bothOrNeither(PostgresServer.start(), RedisServer.start());
 		const servicesMs = lap();
@@ -115,7 +86,7 @@ export class QueueCluster {
 			const ownPort = port ?? (await freePort());
 			// n8n's default, said out loud: the crash figures depend on it (jobs in flight on a worker).
 			const args = role === 'worker' ? ['--concurrency=10'] : [];
-			return new N8nProcess(name, role, install, userFolder, ownPort, environmentOf(role, userFolder, ownPort, await freePort()), args);
+			return new N8nProcess(name, role, install, userFolder, ownPort, environmentOf(role, userFolder, ownPort, await freePort()), { args });
 		};
 		const main = await newProcess('main', 'main', options.mainPort);
 		const webhooks: N8nProcess[] = [];
@@ -125,26 +96,16 @@ export class QueueCluster {
 		const cluster = new QueueCluster(install, postgres, redis, main, webhooks, workers, options);
 		cluster.timings.install = installMs;
 		cluster.timings.services = servicesMs;
-		try {
-			// As a user does on each machine: the package in every process's .n8n/nodes.
-			await Promise.all(cluster.processes.map((process) => installPackages(process.userFolder, packages)));
-			cluster.timings.npmInstall = lap();
-			await cluster.prepareDatabase();
-			cluster.timings.database = lap();
-			const cli = cluster.cli();
-			const credential = voisnapCredential(options.credential, options.credentialIdentity?.id, options.credentialIdentity?.name);
-			await importCredentials(cli, main.userFolder, [credential, ...(options.extraCredentials ?? [])]);
-			await importWorkflows(cli, main.userFolder, options.workflows);
-			const active = options.workflows.filter((workflow) => workflow.active).map((workflow) => workflow.id);
-			await activateWorkflows(active, 'database', { cli, database: cluster.database, major: install.major });
-			cluster.timings.workflows = lap();
-			await cluster.launchAll();
-			cluster.timings.launch = lap();
-			if (options.setUpOwner) await cluster.restSession();
-		} catch (error) {
-			await cluster.stop();
-			throw error;
-		}
+		await cluster.provisionAndLaunch(
+			{
+				userFolders: cluster.processes.map((process) => process.userFolder),
+				packages,
+				cliFolder: main.userFolder,
+				cli: cluster.cli(),
+				prepareDatabase: () => cluster.prepareDatabase(),
+			},
+			lap,
+		);
 		return cluster;
 	}
 
@@ -172,7 +133,7 @@ export class QueueCluster {
 	}
 
 	/** Starts every process, then waits until each webhook process routes every active workflow. */
-	private async launchAll(): Promise<void> {
+	protected async launch(): Promise<void> {
 		await Promise.all(this.processes.map((process) => process.launch()));
 		await Promise.all(this.webhooks.map((process) => this.waitForWebhooks(process)));
 	}
@@ -182,13 +143,8 @@ export class QueueCluster {
 	 * webhook processes look them up there. Asked with a CORS preflight, which runs no node.
 	 */
 	private async waitForWebhooks(process: N8nProcess): Promise<void> {
-		for (const workflow of this.workflowsById.values()) {
-			if (!workflow.active) continue;
-			for (const node of workflow.nodes) {
-				if (!node.webhookId) continue;
-				const url = `${process.baseUrl}/webhook/${node.webhookId}/${webhookPathOf(node.parameters)}`;
-				await process.waitFor(`webhook of ${workflow.id}`, () => isRegistered(url), 120_000);
-			}
+		for (const { workflowId, url } of activeWebhookUrls(process.baseUrl, this.workflowsById.values())) {
+			await process.waitFor(`webhook of ${workflowId}`, () => isRegistered(url), 120_000);
 		}
 	}
 
@@ -204,14 +160,8 @@ export class QueueCluster {
 		await Promise.all(this.webhooks.map((process) => process.halt()));
 		await Promise.all([...this.workers, this.main].map((process) => process.halt()));
 		this.rest = undefined;
-		await this.launchAll();
+		await this.launch();
 		this.timings.lastRestart = Date.now() - started;
-	}
-
-	private triggerOf(workflowId: string): { webhookId: string; path: string } {
-		const node = this.workflowsById.get(workflowId)?.nodes.find((candidate) => candidate.webhookId);
-		if (!node?.webhookId) throw new Error(`No workflow ${workflowId} with a webhook node in this cluster`);
-		return { webhookId: node.webhookId, path: webhookPathOf(node.parameters) };
 	}
 
 	/** The workflow's production URL on each webhook process, in order. */
@@ -226,40 +176,13 @@ export class QueueCluster {
 		return `${this.main.baseUrl}/webhook/${webhookId}/${path}`;
 	}
 
-	async restSession(): Promise<RestSession> {
-		if (!this.rest) {
-			const rest = new RestSession(this.main.baseUrl, this.install.major);
-			await rest.signIn();
-			this.rest = rest;
-		}
-		return this.rest;
-	}
-
-	/**
-	 * Until nothing is `new`/`running` and the count has not changed for `quietMs`: the trigger
-	 * answers before the execution is created, and workers run it later still.
-	 */
-	async waitForIdle(options: WaitForIdleOptions = {}): Promise<ExecutionCounts> {
-		return waitForIdle(this.database, options, 'queue cluster');
-	}
-
-	/** The workflow's executions, oldest first, with the trigger node's outputs. */
-	async executions(workflowId: string, triggerName?: string): Promise<Execution[]> {
-		const name = triggerName ?? this.workflowsById.get(workflowId)?.nodes[0]?.name ?? DEFAULT_TRIGGER_NAME;
-		return (await this.database.executions(workflowId)).map((stored) => toExecution(stored, name));
-	}
-
-	staticData(workflowId: string): Promise<Record<string, unknown> | null> {
-		return this.database.staticData(workflowId);
-	}
-
 	/** Stops every n8n process, then Redis and Postgres, and removes the folders. */
 	async stop(): Promise<void> {
 		await Promise.allSettled(this.webhooks.map((process) => process.halt()));
 		await Promise.allSettled([...this.workers, this.main].map((process) => process.halt()));
 		this.database.close();
 		await Promise.allSettled([this.redis.stop(), this.postgres.stop()]);
-		if (!this.options.keepFolder && !process.env.VOISNAP_KEEP_N8N) {
+		if (!this.keepFolders) {
 			for (const n8n of this.processes) rmSync(n8n.userFolder, { recursive: true, force: true });
 		}
 	}
@@ -293,12 +216,4 @@ function queueEnvironment(role: QueueRole, port: number, postgres: PostgresServe
 		return { ...shared, QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(port), N8N_WORKER_SERVER_ADDRESS: '127.0.0.1' };
 	}
 	return shared;
-}
-
-/** Whether n8n routes a POST to `url`: a CORS preflight lists the registered methods. */
-async function isRegistered(url: string): Promise<boolean> {
-	const response = await fetch(url, { method: 'OPTIONS', headers: { origin: 'http://voisnap-e2e.invalid' } });
-	await response.arrayBuffer();
-	const allowed = (response.headers.get('access-control-allow-methods') ?? '').split(',').map((method) => method.trim());
-	return response.status < 300 && allowed.includes('POST');
 }

@@ -6,7 +6,7 @@
  * one item plus the answer; with `responseMode: 'onReceived'` and `responseData: ''` n8n sends
  * that answer as JSON (200 {"received":true}, the Voisnap Trigger's), on n8n 2.x only once it
  * has stored the execution. Without `responseData` n8n would answer the literal text
- * `firstEntryJson` (shared/n8n-runtime-notes.md).
+ * `firstEntryJson` as text/html (seen over HTTP on 2.41.1 and 1.123.81).
  *
  * Versions 1 and 2, identical (light versioning, as the Voisnap Trigger): n8n evaluates one
  * expression per request for a version 1 node only (`options.binaryData`), so each ratio uses

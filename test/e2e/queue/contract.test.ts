@@ -8,8 +8,8 @@ import type { N8nProcess } from '../../harness';
 import { QueueCluster, voisnapWorkflow } from '../../harness';
 import type { PostResult } from '../../support/signedDelivery';
 import { eventFixture, eventFixtureNames, nowSeconds, postDelivery } from '../../support/signedDelivery';
-import { ISO_PATTERN, N8N_VERSION, TEST_TIMEOUT_MS, fixtureJson, occupiedOutputs, routeIndexOf, sign } from '../support';
-import { CLUSTER_START_TIMEOUT_MS, eventually, trackQueue } from './support';
+import { ISO_PATTERN, N8N_VERSION, TEST_TIMEOUT_MS, fixtureJson, occupiedOutputs, routeIndexOf, sign, track } from '../support';
+import { CLUSTER_START_TIMEOUT_MS, eventually } from './support';
 
 jest.setTimeout(TEST_TIMEOUT_MS);
 
@@ -39,7 +39,7 @@ function expectAnswer(result: PostResult, status: number, body: unknown): void {
 
 describe(`n8n ${N8N_VERSION} queue mode: which process answers`, () => {
 	test('main does not serve production webhooks (N8N_DISABLE_PRODUCTION_MAIN_PROCESS): 404, no execution', async () => {
-		const executions = await trackQueue(cluster, workflows.routes);
+		const executions = await track(cluster, workflows.routes);
 		const result = await postDelivery(cluster.mainWebhookUrl(workflows.routes.id), sign(SECRET, { body: eventFixture('SessionEnded') }));
 		expect(result.status).toBe(404);
 		expect(await executions.started()).toHaveLength(0);
@@ -52,7 +52,7 @@ describe.each([0, 1])(`n8n ${N8N_VERSION} queue mode: webhook process %i`, (inde
 
 	test('every event type: 200 {"received":true}, enqueued by this process, run by the worker, the item regular mode emits on its output', async () => {
 		const names = eventFixtureNames();
-		const executions = await trackQueue(cluster, workflows.routes);
+		const executions = await track(cluster, workflows.routes);
 		const sent = new Map<string, { name: string; timestamp: number }>();
 		for (const name of names) {
 			const delivery = sign(SECRET, { body: eventFixture(name) });
@@ -89,7 +89,7 @@ describe.each([0, 1])(`n8n ${N8N_VERSION} queue mode: webhook process %i`, (inde
 		{ name: 'a body that is a JSON array', make: () => sign(SECRET, { body: '[]' }), status: 400, message: /.+/, reason: 'body_not_object' },
 	];
 	test.each(rejected)("$name: $status, no execution, the reason in this process's log", async ({ make, status, message, reason }) => {
-		const executions = await trackQueue(cluster, workflows.rejects);
+		const executions = await track(cluster, workflows.rejects);
 		const logFrom = webhookProcess().logOffset();
 		const result = await postDelivery(url(workflows.rejects.id), make());
 		expect({ status: result.status, body: result.body }).toEqual({ status, body: { error: expect.stringMatching(message) } });
@@ -99,7 +99,7 @@ describe.each([0, 1])(`n8n ${N8N_VERSION} queue mode: webhook process %i`, (inde
 	});
 
 	test('an event type the node does not select: 200 {"received":true,"ignored":true}, no execution', async () => {
-		const executions = await trackQueue(cluster, workflows.filtered);
+		const executions = await track(cluster, workflows.filtered);
 		expectAnswer(await postDelivery(url(workflows.filtered.id), sign(SECRET, { body: eventFixture('SessionStarted') })), 200, { received: true, ignored: true });
 		expect(await executions.started()).toHaveLength(0);
 		expectAnswer(await postDelivery(url(workflows.filtered.id), sign(SECRET, { body: eventFixture('SessionEnded') })), 200, { received: true });

@@ -164,7 +164,7 @@ test(`n8n ${N8N_VERSION} queue mode: SIGKILL of the worker during a burst of ${D
 	const result = await burst('worker killed', [{ at: KILL_WORKER_AT, process: cluster.workers[0] }]);
 	// The runs the worker had started are n8n's to recover: 1.x runs a stalled job once more;
 	// 2.x fails it and replaces its data with the error, and n8n's recovery marks some crashed
-	// without their data (README "Queue mode"). The item of such a run is gone from n8n: the only
+	// without their data (docs/queue-mode.md, "Crash figures"). The item of such a run is gone from n8n: the only
 	// deliveries allowed to be missing are those, one per execution n8n failed without its item.
 	const failedByN8n = result.executionsWithoutItem.filter((execution) => ['error', 'crashed'].includes(execution.status));
 	expect(failedByN8n).toEqual(result.executionsWithoutItem);

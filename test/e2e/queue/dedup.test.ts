@@ -14,8 +14,8 @@ import type { WorkflowJson } from '../../harness';
 import { QueueCluster, voisnapWorkflow } from '../../harness';
 import type { SignedDelivery } from '../../support/signedDelivery';
 import { eventFixture, postDelivery } from '../../support/signedDelivery';
-import { N8N_VERSION, TEST_TIMEOUT_MS, executionsPerDelivery, sign, withConcurrency } from '../support';
-import { CLUSTER_START_TIMEOUT_MS, trackQueue } from './support';
+import { N8N_VERSION, TEST_TIMEOUT_MS, executionsPerDelivery, sign, track, withConcurrency } from '../support';
+import { CLUSTER_START_TIMEOUT_MS } from './support';
 
 jest.setTimeout(TEST_TIMEOUT_MS);
 
@@ -90,7 +90,7 @@ const idOf = (delivery: SignedDelivery) => delivery.headers['x-webhook-delivery-
 
 describe(`n8n ${N8N_VERSION} queue mode: deduplication across two webhook processes`, () => {
 	test('retries of one delivery, a second apart, alternating between the webhook processes: one execution, every retry a duplicate', async () => {
-		const executions = await trackQueue(cluster, workflows.retries);
+		const executions = await track(cluster, workflows.retries);
 		const urls = cluster.webhookUrls(workflows.retries.id);
 		const body = distinctBody();
 		const first = sign(SECRET, { body });
@@ -113,7 +113,7 @@ describe(`n8n ${N8N_VERSION} queue mode: deduplication across two webhook proces
 	});
 
 	test(`${BURST_COPIES} copies of one delivery at the same instant, half to each webhook process, ${BURST_REPEATS} times: at least one and at most one execution per webhook process`, async () => {
-		const executions = await trackQueue(cluster, workflows.bursts);
+		const executions = await track(cluster, workflows.bursts);
 		const urls = cluster.webhookUrls(workflows.bursts.id);
 		const answeredReceived = new Map<string, number>();
 		for (let repeat = 0; repeat < BURST_REPEATS; repeat++) {
@@ -151,7 +151,7 @@ describe(`n8n ${N8N_VERSION} queue mode: deduplication across two webhook proces
 	test(`a later Code node writing static data: ${STATIC_WRITER_DELIVERIES} deliveries, then each retried at the other webhook process, is a duplicate`, async () => {
 		const workflow = workflows.staticWriter;
 		const urls = cluster.webhookUrls(workflow.id);
-		const executions = await trackQueue(cluster, workflow);
+		const executions = await track(cluster, workflow);
 		const logOffsets = cluster.webhooks.map((process) => process.logText().length);
 		const sent: Array<{ id: string; body: Buffer; acceptedBy: number }> = [];
 		for (let index = 0; index < STATIC_WRITER_DELIVERIES; index++) {
@@ -175,11 +175,11 @@ describe(`n8n ${N8N_VERSION} queue mode: deduplication across two webhook proces
 
 		const retry = ({ id, body }: { id: string; body: Buffer }, process: number) =>
 			postDelivery(urls[process], sign(SECRET, { body, deliveryId: id }));
-		const retries = await trackQueue(cluster, workflow);
+		const retries = await track(cluster, workflow);
 		if (Number(N8N_VERSION.split('.')[0]) >= 2) {
 			// n8n 2.x's worker runs start from empty static data, so the Code node's save drops the
-			// trigger's memory on every run but the run's own delivery (n8n's doing: README "Queue
-			// mode"). Each webhook process
+			// trigger's memory on every run but the run's own delivery (n8n's doing: docs/queue-mode.md,
+			// "Deduplication across webhook processes"). Each webhook process
 			// still remembers what it accepted, and writes it back, with a warning, on its next
 			// genuine delivery: a retry there is a duplicate and restores the memory for the others.
 			expect(remembered).toBeLessThan(STATIC_WRITER_DELIVERIES);
@@ -202,7 +202,7 @@ describe(`n8n ${N8N_VERSION} queue mode: deduplication across two webhook proces
 		const report: Record<string, { sent: number; answers: Record<string, number>; executions: number }> = {};
 		for (const [workflow, deliveries] of accepted) {
 			const urls = cluster.webhookUrls(workflow.id);
-			const executions = await trackQueue(cluster, workflow);
+			const executions = await track(cluster, workflow);
 			const answers = await withConcurrency(
 				10,
 				deliveries.map(({ id, body }, index) => () => postDelivery(urls[index % urls.length], sign(SECRET, { body, deliveryId: id }))),
