@@ -22,9 +22,6 @@ const DOCS = [
 	'test/harness/README.md',
 ];
 
-/** Docs that another change writes: linked already, checked to be missing until they land (then remove them here). */
-const WRITTEN_ELSEWHERE = new Set(['docs/n8n-behaviour.md']);
-
 /** Made by builds and runs, never committed. */
 const GENERATED = /^(dist|node_modules|coverage|\.tmp)(\/|$)/;
 
@@ -120,7 +117,7 @@ describe('the Markdown docs', () => {
 
 	it.each(DOCS.map((doc) => [doc]))('%s: every relative link leads to a file that exists', (doc) => {
 		const missing = links
-			.filter((link) => link.doc === doc && !WRITTEN_ELSEWHERE.has(link.target))
+			.filter((link) => link.doc === doc)
 			.filter((link) => !existsSync(join(REPO_DIR, link.target)))
 			.map((link) => link.text);
 		expect(missing).toEqual([]);
@@ -128,7 +125,7 @@ describe('the Markdown docs', () => {
 
 	it.each(DOCS.map((doc) => [doc]))('%s: every link to a heading names one that exists', (doc) => {
 		const broken = links
-			.filter((link) => link.doc === doc && link.anchor !== undefined && link.target.endsWith('.md') && !WRITTEN_ELSEWHERE.has(link.target))
+			.filter((link) => link.doc === doc && link.anchor !== undefined && link.target.endsWith('.md'))
 			.filter((link) => !anchorsOf(link.target).includes(link.anchor as string))
 			.map((link) => link.text);
 		expect(broken).toEqual([]);
@@ -136,13 +133,9 @@ describe('the Markdown docs', () => {
 
 	it.each(DOCS.map((doc) => [doc]))('%s: every repository path it names exists', (doc) => {
 		const missing = paths
-			.filter((path) => path.doc === doc && !WRITTEN_ELSEWHERE.has(path.target))
+			.filter((path) => path.doc === doc)
 			.filter((path) => !existsSync(join(REPO_DIR, path.target)))
 			.map((path) => path.text);
 		expect(missing).toEqual([]);
-	});
-
-	it('link docs that are still being written elsewhere only while they do not exist here', () => {
-		for (const doc of WRITTEN_ELSEWHERE) expect({ doc, exists: existsSync(join(REPO_DIR, doc)) }).toEqual({ doc, exists: false });
 	});
 });
