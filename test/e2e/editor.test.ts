@@ -26,6 +26,11 @@ const IS_N8N_2 = Number(N8N_VERSION.split('.')[0]) >= 2;
 const SCREENSHOTS = join(REPO_DIR, '.tmp', 'browser', `n8n-${N8N_VERSION}`);
 
 const workflow = voisnapWorkflow({ name: 'Voisnap in the editor', active: false });
+const alerting = voisnapWorkflow({
+	name: 'Voisnap with Alert on Rejections',
+	active: false,
+	parameters: { options: { alertOnRejections: true } },
+});
 
 let n8n: N8nInstance;
 let chromium: LaunchedBrowser;
@@ -49,7 +54,7 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 		n8n = await N8nInstance.start({
 			version: N8N_VERSION,
 			credential: { signingSecret: SECRET },
-			workflows: [workflow],
+			workflows: [workflow, alerting],
 			setUpOwner: true,
 		});
 		chromium = await launchChromium();
@@ -82,6 +87,14 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 			return editor.canvasOutputNames();
 		});
 		expect(names).toEqual([...ROUTE_OUTPUTS]);
+	});
+
+	it('with Alert on Rejections on, shows a seventh output, Rejected, after the six', async () => {
+		const names = await step('canvas-outputs-rejected', async () => {
+			await editor.openWorkflow(alerting.id);
+			return editor.canvasOutputNames();
+		});
+		expect(names).toEqual([...ROUTE_OUTPUTS, 'Rejected']);
 	});
 
 	it('shows the Test URL, listens, and puts a genuine signed delivery to it on the SessionEnded branch', async () => {
