@@ -5,12 +5,11 @@
  * for the file, one workflow per scenario, each with a NoOp behind every event output and one
  * behind `Rejected`, so that which nodes ran shows which branch an execution took.
  */
-import { randomUUID } from 'node:crypto';
-
 import type { Execution, WorkflowJson } from '../harness';
-import { N8nInstance, ROUTE_OUTPUTS, voisnapWorkflow } from '../harness';
+import { N8nInstance } from '../harness';
 import type { PostResult, SignedDelivery } from '../support/signedDelivery';
 import { eventFixture, nowSeconds } from '../support/signedDelivery';
+import { EVENT_NODE, TRIGGER, alertOf, alertingWorkflow, ranNodes } from './rejectionAlertSupport';
 import { ISO_PATTERN, N8N_VERSION, START_TIMEOUT_MS, TEST_TIMEOUT_MS, deliver, sign, track, withoutHeader } from './support';
 
 jest.setTimeout(TEST_TIMEOUT_MS);
@@ -20,29 +19,6 @@ const WRONG_SECRET = 'whsec_pastedFromTheWrongEndpoint0000';
 /** Short enough to wait out in a test; users keep the default 10 minutes. */
 const INTERVAL_MINUTES = 0.25;
 const INTERVAL_MS = INTERVAL_MINUTES * 60_000;
-const TRIGGER = 'Voisnap Trigger';
-const ALERT_NODE = 'Alert: rejected';
-const EVENT_NODE = (route: string) => `Event: ${route}`;
-const REJECTED_OUTPUT: number = ROUTE_OUTPUTS.length;
-
-/** The trigger with a NoOp behind each of its outputs (`Rejected` last when the option is on). */
-function alertingWorkflow(name: string, options: Record<string, unknown>, routing = 'byEventType'): WorkflowJson {
-	const workflow = voisnapWorkflow({ name, parameters: { routing, options } });
-	const noOp = (nodeName: string, y: number) => ({
-		id: randomUUID(),
-		name: nodeName,
-		type: 'n8n-nodes-base.noOp',
-		typeVersion: 1,
-		position: [300, y] as [number, number],
-		parameters: {},
-	});
-	const events = routing === 'single' ? [EVENT_NODE('any')] : ROUTE_OUTPUTS.map(EVENT_NODE);
-	const targets = [...events, ...(options.alertOnRejections === true ? [ALERT_NODE] : [])];
-	workflow.nodes.push(...targets.map((nodeName, index) => noOp(nodeName, index * 160)));
-	workflow.connections = { [TRIGGER]: { main: targets.map((node) => [{ node, type: 'main', index: 0 }]) } };
-	return workflow;
-}
-
 const ON = { alertOnRejections: true, alertIntervalMinutes: INTERVAL_MINUTES };
 const workflows = {
 	wrongSecret: alertingWorkflow('wrong secret', ON),
@@ -69,25 +45,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function expectAnswer(result: PostResult, status: number, error: string): void {
 	expect({ status: result.status, body: result.body }).toEqual({ status, body: { error } });
-}
-
-/** The nodes an execution ran, sorted. */
-function ranNodes(execution: Execution): string[] {
-	return Object.keys(execution.nodes).sort();
-}
-
-/** The alert item of an execution that ran only the Rejected branch. */
-function alertOf(execution: Execution, rejectedOutput = REJECTED_OUTPUT): Record<string, unknown> {
-	expect({ status: execution.status, mode: execution.mode, ran: ranNodes(execution) }).toEqual({
-		status: 'success',
-		mode: 'webhook',
-		ran: [ALERT_NODE, TRIGGER].sort(),
-	});
-	const occupied = execution.outputs.flatMap((items, index) => (items.length > 0 ? [[index, items.length]] : []));
-	expect(occupied).toEqual([[rejectedOutput, 1]]);
-	const json = execution.outputs[rejectedOutput][0];
-	expect(Object.keys(json)).toEqual(['rejection']);
-	return json.rejection as Record<string, unknown>;
 }
 
 /** Sends deliveries one after another, each answer with when it was sent and answered. */
