@@ -31,6 +31,7 @@ const alerting = voisnapWorkflow({
 	active: false,
 	parameters: { options: { alertOnRejections: true } },
 });
+const toggled = voisnapWorkflow({ name: 'Voisnap, Alert on Rejections turned on in the editor', active: false });
 
 let n8n: N8nInstance;
 let chromium: LaunchedBrowser;
@@ -54,7 +55,7 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 		n8n = await N8nInstance.start({
 			version: N8N_VERSION,
 			credential: { signingSecret: SECRET },
-			workflows: [workflow, alerting],
+			workflows: [workflow, alerting, toggled],
 			setUpOwner: true,
 		});
 		chromium = await launchChromium();
@@ -177,5 +178,18 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 			return editor.canvasText();
 		});
 		expect(canvas).toContain('Waiting for a signed Voisnap delivery to the Test URL');
+	});
+
+	// Last: it leaves the workflow with unsaved changes, which would stop a later navigation.
+	it('turning Alert on Rejections on in the Options adds the seventh output, Rejected', async () => {
+		await editor.openWorkflow(toggled.id);
+		expect(await editor.canvasOutputNames()).toEqual([...ROUTE_OUTPUTS]);
+		const names = await step('option-turned-on', async () => {
+			await editor.openNode();
+			await editor.turnOnOption('Alert on Rejections', 'alertOnRejections');
+			await editor.closeNode();
+			return editor.canvasOutputNames(ROUTE_OUTPUTS.length + 1);
+		});
+		expect(names).toEqual([...ROUTE_OUTPUTS, 'Rejected']);
 	});
 });
