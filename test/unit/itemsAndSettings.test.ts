@@ -171,6 +171,8 @@ describe('readSettings', () => {
 		for (const alertIntervalMinutes of [0, -1, Number.NaN, '5', null]) {
 			expect(readSettings({ options: { alertIntervalMinutes } }).alertIntervalMs).toBe(600_000);
 		}
+		// Never shorter than the editor allows (6 s), even when the workflow JSON says so.
+		expect(readSettings({ options: { alertIntervalMinutes: 0.001 } }).alertIntervalMs).toBe(6_000);
 	});
 
 	it('the replay window is twice the tolerance', () => {

@@ -2,6 +2,8 @@ import type { RejectionReason } from './answers';
 
 /** Used when the node's Alert Interval is absent or unusable: at most one alert per reason this often. */
 export const DEFAULT_ALERT_INTERVAL_MINUTES = 10;
+/** The shortest Alert Interval: even a workflow edited by hand never alerts more often than this. */
+export const MIN_ALERT_INTERVAL_MINUTES = 0.1;
 
 /**
  * Which refusals tell the workflow's owner that something is set up wrong or has changed, by

@@ -4,7 +4,7 @@ import {
 	DEFAULT_TOLERANCE_SECONDS,
 } from './constants';
 import type { StoreLimits } from './deliveryStore';
-import { DEFAULT_ALERT_INTERVAL_MINUTES } from './rejectionAlerts';
+import { DEFAULT_ALERT_INTERVAL_MINUTES, MIN_ALERT_INTERVAL_MINUTES } from './rejectionAlerts';
 import { ALL_EVENTS } from './eventsFilter';
 import type { ItemOptions } from './items';
 
@@ -56,7 +56,9 @@ export function readSettings(parameters: TriggerParameters): TriggerSettings {
 		includeHeaders: options.includeHeaders === true,
 		includeRawBody: options.includeRawBody === true,
 		alertOnRejections: options.alertOnRejections === true,
-		alertIntervalMs: Math.round(positiveNumber(options.alertIntervalMinutes, DEFAULT_ALERT_INTERVAL_MINUTES) * 60_000),
+		alertIntervalMs: Math.round(
+			Math.max(MIN_ALERT_INTERVAL_MINUTES, positiveNumber(options.alertIntervalMinutes, DEFAULT_ALERT_INTERVAL_MINUTES)) * 60_000,
+		),
 		limits: {
 			retentionSeconds: Math.round(retentionHours * 3600),
 			// Rounded down before the check: a cap of 0.5 would otherwise become 0 and remember nothing.

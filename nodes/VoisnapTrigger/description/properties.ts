@@ -7,7 +7,7 @@ import {
 	SIGNATURE_HEADER,
 } from '../contract/constants';
 import { KNOWN_EVENT_TYPES } from '../contract/events';
-import { DEFAULT_ALERT_INTERVAL_MINUTES } from '../contract/rejectionAlerts';
+import { DEFAULT_ALERT_INTERVAL_MINUTES, MIN_ALERT_INTERVAL_MINUTES } from '../contract/rejectionAlerts';
 import { ALL_EVENTS } from '../contract/eventsFilter';
 
 export const setupNotice: INodeProperties = {
@@ -69,7 +69,7 @@ export const optionsProperty: INodeProperties = {
 			displayName: 'Alert Interval (Minutes)',
 			name: 'alertIntervalMinutes',
 			type: 'number',
-			typeOptions: { minValue: 0.1, numberPrecision: 1 },
+			typeOptions: { minValue: MIN_ALERT_INTERVAL_MINUTES, numberPrecision: 1 },
 			default: DEFAULT_ALERT_INTERVAL_MINUTES,
 			description:
 				'With Alert on Rejections: after an alert, at most one more for the same reason this often. It carries how many deliveries were refused since the previous one.',
