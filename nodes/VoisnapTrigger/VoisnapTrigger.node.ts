@@ -26,6 +26,7 @@ import { acceptedResponse, answerNow, webhookAnswerFields } from './n8n/answerPa
 import { loadSecrets, reloadAfterMismatch } from './n8n/credentials';
 import { WebhookMemory } from './n8n/deliveryMemory';
 import { executionStep } from './n8n/executionStep';
+import { withRejectionAlert } from './n8n/rejectionAlerts';
 
 const CREDENTIAL_CHECKED_LOCALLY =
 	'checked locally: Voisnap has no API to test a secret, so send a test event to be sure';
@@ -108,7 +109,10 @@ export class VoisnapTrigger implements INodeType {
 		const delivery = { headers: request.headers, body };
 		// Junk (no fresh timestamp, no well-formed signature) costs no credential and no static data.
 		const junk = screenDelivery(delivery, settings.toleranceSeconds, nowSeconds);
-		if (junk) return answerNow(this, junk);
+		if (junk) {
+			const refusal = { rejection: junk, screened: true, request: delivery, receivedAt };
+			return await withRejectionAlert(this, answerNow(this, junk), refusal, settings);
+		}
 
 		// Test deliveries are never remembered: n8n would not save them anyway.
 		const memory =
@@ -142,7 +146,12 @@ export class VoisnapTrigger implements INodeType {
 			await memory?.earlierCopySettled(IN_FLIGHT_WAIT_MS);
 			verdict = check(loaded.secrets);
 		}
-		if (verdict.outcome !== 'accepted') return answerNow(this, verdict, loaded.problem);
+		if (verdict.outcome !== 'accepted') {
+			const answered = answerNow(this, verdict, loaded.problem);
+			if (verdict.outcome !== 'rejected') return answered;
+			const refusal = { rejection: verdict, screened: false, request: delivery, receivedAt };
+			return await withRejectionAlert(this, answered, refusal, settings);
+		}
 		const json = buildItemJson(
 			verdict.routed,
 			{

@@ -105,9 +105,9 @@ export class EditorPage {
 		return actions;
 	}
 
-	/** The names next to the output handles of the canvas's nodes, in order. */
-	async canvasOutputNames(): Promise<string[]> {
-		await this.page.waitForSelector(testId('canvas-node-output-handle'));
+	/** The names next to the output handles of the canvas's nodes, in order (once there are `count`, if given). */
+	async canvasOutputNames(count = 1): Promise<string[]> {
+		await this.page.waitForFunction((selector, wanted) => document.querySelectorAll(selector).length >= wanted, {}, testId('canvas-node-output-handle'), count);
 		return this.page.$$eval(testId('canvas-node-output-handle'), (handles) => handles.map((handle) => handle.textContent?.trim() ?? ''));
 	}
 
@@ -126,6 +126,17 @@ export class EditorPage {
 		);
 		await (node as ElementHandle<Element>).click({ count: 2 });
 		await this.page.waitForSelector(testId('ndv'));
+	}
+
+	/** Adds a boolean option of the node's Options collection (by its label) and turns it on. */
+	async turnOnOption(label: string, name: string): Promise<void> {
+		// "Add option" is a select of the options not set yet.
+		await this.page.click(`${testId('node-parameters')} ${testId('collection-parameter-add')}`);
+		await this.clickText(`${testId('collection-parameter-option')}, ${testId('collection-parameter-option')} *`, label);
+		const input = testId(`parameter-input-${name}`);
+		await this.page.waitForSelector(`${input} .el-switch`);
+		await this.page.click(`${input} .el-switch`);
+		await this.page.waitForSelector(`${input} .el-switch.is-checked`);
 	}
 
 	/** Closes n8n's notifications (toasts), e.g. before a screenshot. */

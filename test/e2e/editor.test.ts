@@ -26,6 +26,12 @@ const IS_N8N_2 = Number(N8N_VERSION.split('.')[0]) >= 2;
 const SCREENSHOTS = join(REPO_DIR, '.tmp', 'browser', `n8n-${N8N_VERSION}`);
 
 const workflow = voisnapWorkflow({ name: 'Voisnap in the editor', active: false });
+const alerting = voisnapWorkflow({
+	name: 'Voisnap with Alert on Rejections',
+	active: false,
+	parameters: { options: { alertOnRejections: true } },
+});
+const toggled = voisnapWorkflow({ name: 'Voisnap, Alert on Rejections turned on in the editor', active: false });
 
 let n8n: N8nInstance;
 let chromium: LaunchedBrowser;
@@ -49,7 +55,7 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 		n8n = await N8nInstance.start({
 			version: N8N_VERSION,
 			credential: { signingSecret: SECRET },
-			workflows: [workflow],
+			workflows: [workflow, alerting, toggled],
 			setUpOwner: true,
 		});
 		chromium = await launchChromium();
@@ -82,6 +88,14 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 			return editor.canvasOutputNames();
 		});
 		expect(names).toEqual([...ROUTE_OUTPUTS]);
+	});
+
+	it('with Alert on Rejections on, shows a seventh output, Rejected, after the six', async () => {
+		const names = await step('canvas-outputs-rejected', async () => {
+			await editor.openWorkflow(alerting.id);
+			return editor.canvasOutputNames();
+		});
+		expect(names).toEqual([...ROUTE_OUTPUTS, 'Rejected']);
 	});
 
 	it('shows the Test URL, listens, and puts a genuine signed delivery to it on the SessionEnded branch', async () => {
@@ -164,5 +178,18 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 			return editor.canvasText();
 		});
 		expect(canvas).toContain('Waiting for a signed Voisnap delivery to the Test URL');
+	});
+
+	// Last: it leaves the workflow with unsaved changes, which would stop a later navigation.
+	it('turning Alert on Rejections on in the Options adds the seventh output, Rejected', async () => {
+		await editor.openWorkflow(toggled.id);
+		expect(await editor.canvasOutputNames()).toEqual([...ROUTE_OUTPUTS]);
+		const names = await step('option-turned-on', async () => {
+			await editor.openNode();
+			await editor.turnOnOption('Alert on Rejections', 'alertOnRejections');
+			await editor.closeNode();
+			return editor.canvasOutputNames(ROUTE_OUTPUTS.length + 1);
+		});
+		expect(names).toEqual([...ROUTE_OUTPUTS, 'Rejected']);
 	});
 });

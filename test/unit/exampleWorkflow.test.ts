@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Route } from '../../nodes/VoisnapTrigger/contract/events';
 import { ROUTES, parseEvent } from '../../nodes/VoisnapTrigger/contract/events';
 import { buildItemJson } from '../../nodes/VoisnapTrigger/contract/items';
+import { rejectionAlertJson } from '../../nodes/VoisnapTrigger/contract/rejectionAlerts';
 import { configuredOutputs } from '../../nodes/VoisnapTrigger/description/outputs';
 import type { WorkflowNodeJson } from '../harness';
 import { eventFixture } from '../support/signedDelivery';
@@ -53,14 +54,19 @@ const ALLOWED_TYPES: Record<string, number[]> = {
 	'n8n-nodes-base.stickyNote': [1],
 };
 
-/** Which node each trigger output feeds, by route. */
-const INTENDED: Record<Route, string[]> = {
+/** The trigger's outputs in the example: every route, then Rejected (option Alert on Rejections). */
+type Output = Route | 'Rejected';
+const OUTPUTS: readonly Output[] = [...ROUTES, 'Rejected'];
+
+/** Which node each trigger output feeds. */
+const INTENDED: Record<Output, string[]> = {
 	SessionStarted: ['Log call started'],
 	SessionEnded: ['CRM: upsert conversation'],
 	AnalysisCompleted: ['CRM: update analysis', 'Email: follow-up draft'],
 	TransferInitiated: ['Notify transfer'],
 	Error: ['Recoverable?'],
 	Other: ['Unknown event (new Voisnap type)'],
+	Rejected: ['Alert: deliveries refused'],
 };
 
 /** The fixture whose event takes each route. */
@@ -116,10 +122,24 @@ function hasPath(value: unknown, path: readonly string[]): boolean {
 	return true;
 }
 
-/** The route whose events reach each node (walking the connections from the trigger). */
-function routeOfNodes(): Map<string, Route> {
-	const routeOf = new Map<string, Route>();
-	ROUTES.forEach((route, output) => {
+/** The item the trigger emits on Rejected: an alert about refused deliveries. */
+function alertItem(): Record<string, unknown> {
+	return rejectionAlertJson({
+		reason: 'signature_mismatch',
+		status: 401,
+		message: 'Invalid signature',
+		advice: 'Check the signing secret.',
+		deliveryId: 'dlv_example',
+		receivedAt: '2025-11-27T02:00:00.120Z',
+		count: 3,
+		since: '2025-11-27T01:52:00.000Z',
+	}) as unknown as Record<string, unknown>;
+}
+
+/** The output whose items reach each node (walking the connections from the trigger). */
+function routeOfNodes(): Map<string, Output> {
+	const routeOf = new Map<string, Output>();
+	OUTPUTS.forEach((route, output) => {
 		const queue = targets(TRIGGER_NAME, output);
 		while (queue.length > 0) {
 			const name = queue.shift() as string;
@@ -153,17 +173,17 @@ describe('examples/voisnap-events.json', () => {
 		expect(trigger).toMatchObject({
 			type: TRIGGER_TYPE,
 			typeVersion: 2,
-			parameters: { events: ['*'], routing: 'byEventType' },
+			parameters: { events: ['*'], routing: 'byEventType', options: { alertOnRejections: true } },
 			credentials: { voisnapApi: { id: 'voisnap-example', name: 'Voisnap' } },
 		});
 		expect(trigger.webhookId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 	});
 
-	it('wires each of the six outputs, in the order of ROUTES, to its intended node', () => {
+	it('wires each of the six outputs, in the order of ROUTES, then Rejected, to its intended node', () => {
 		const outputs = configuredOutputs(trigger.parameters as never);
-		expect(outputs.map((output) => output.displayName)).toEqual([...ROUTES]);
-		expect(workflow.connections[TRIGGER_NAME].main).toHaveLength(ROUTES.length);
-		ROUTES.forEach((route, index) => {
+		expect(outputs.map((output) => output.displayName)).toEqual([...OUTPUTS]);
+		expect(workflow.connections[TRIGGER_NAME].main).toHaveLength(OUTPUTS.length);
+		OUTPUTS.forEach((route, index) => {
 			expect({ route, targets: targets(TRIGGER_NAME, index) }).toEqual({ route, targets: INTENDED[route] });
 		});
 	});
@@ -236,9 +256,9 @@ describe('examples/voisnap-events.json', () => {
 		const routeOf = routeOfNodes();
 		let checked = 0;
 		for (const node of setNodes) {
-			const route = routeOf.get(node.name) as Route;
+			const route = routeOf.get(node.name) as Output;
 			expect({ node: node.name, route }).toEqual({ node: node.name, route: expect.any(String) });
-			const item = emittedItem(FIXTURE_OF_ROUTE[route]);
+			const item = route === 'Rejected' ? alertItem() : emittedItem(FIXTURE_OF_ROUTE[route]);
 			for (const assignment of assignments(node)) {
 				if (typeof assignment.value !== 'string' || !assignment.value.startsWith('=')) continue;
 				expect(assignment.value).not.toMatch(/\$json\s*\[/); // bracket access would escape this check
@@ -282,6 +302,9 @@ describe('examples/voisnap-events.json', () => {
 			expect.arrayContaining(['data.summary', 'data.sentiment', 'data.customFields.resolution_status']),
 		);
 		expect([...paths('Alert: agent error')]).toEqual(expect.arrayContaining(['data.errorCode', 'data.errorMessage']));
+		expect([...paths('Alert: deliveries refused')]).toEqual(
+			expect.arrayContaining(['rejection.reason', 'rejection.message', 'rejection.advice', 'rejection.count', 'rejection.since']),
+		);
 	});
 
 	it('has sticky notes saying where the real CRM, email and alerting nodes go', () => {

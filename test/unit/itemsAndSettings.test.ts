@@ -125,6 +125,8 @@ describe('readSettings', () => {
 			includeHeaders: false,
 			includeRawBody: false,
 			limits: { retentionSeconds: 24 * 3600, maxEntries: 2_000, replayWindowSeconds: 600 },
+			alertOnRejections: false,
+			alertIntervalMs: 10 * 60_000,
 		});
 	});
 
@@ -147,6 +149,8 @@ describe('readSettings', () => {
 					dedupMaxEntries: 250,
 					includeHeaders: true,
 					includeRawBody: true,
+					alertOnRejections: true,
+					alertIntervalMinutes: 0.5,
 				},
 			}),
 		).toEqual({
@@ -157,7 +161,18 @@ describe('readSettings', () => {
 			includeHeaders: true,
 			includeRawBody: true,
 			limits: { retentionSeconds: 1800, maxEntries: 250, replayWindowSeconds: 120 },
+			alertOnRejections: true,
+			alertIntervalMs: 30_000,
 		});
+	});
+
+	it('Alert on Rejections only when set to true; an unusable Alert Interval is the default 10 minutes', () => {
+		expect(readSettings({ options: { alertOnRejections: 'true' } }).alertOnRejections).toBe(false);
+		for (const alertIntervalMinutes of [0, -1, Number.NaN, '5', null]) {
+			expect(readSettings({ options: { alertIntervalMinutes } }).alertIntervalMs).toBe(600_000);
+		}
+		// Never shorter than the editor allows (6 s), even when the workflow JSON says so.
+		expect(readSettings({ options: { alertIntervalMinutes: 0.001 } }).alertIntervalMs).toBe(6_000);
 	});
 
 	it('the replay window is twice the tolerance', () => {

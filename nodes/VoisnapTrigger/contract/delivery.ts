@@ -83,6 +83,21 @@ export function screenDelivery(request: DeliveryRequest, toleranceSeconds: numbe
 	return undefined;
 }
 
+/** Whether the request carries at least one well-formed signature value (cheap: no secret). */
+export function hasWellFormedSignature(request: DeliveryRequest): boolean {
+	return parseSignatureHeader(header(request, SIGNATURE_HEADER)).length > 0;
+}
+
+/**
+ * Whether the request's signature verifies with one of `secrets`, whatever its timestamp says:
+ * for a request refused for its timestamp alone, this tells a clock problem from junk.
+ */
+export function isSignedWith(request: DeliveryRequest, secrets: readonly string[]): boolean {
+	const timestampHeader = header(request, TIMESTAMP_HEADER);
+	if (timestampHeader === undefined || secrets.length === 0) return false;
+	return verifySignature(secrets, timestampHeader, request.body, header(request, SIGNATURE_HEADER)).valid;
+}
+
 /**
  * Decides what to answer a delivery, in the contract's order: timestamp, signature, body,
  * delivery id, duplicate, event filter; then, for a delivery to accept, whether this trigger

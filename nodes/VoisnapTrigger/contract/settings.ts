@@ -4,6 +4,7 @@ import {
 	DEFAULT_TOLERANCE_SECONDS,
 } from './constants';
 import type { StoreLimits } from './deliveryStore';
+import { DEFAULT_ALERT_INTERVAL_MINUTES, MIN_ALERT_INTERVAL_MINUTES } from './rejectionAlerts';
 import { ALL_EVENTS } from './eventsFilter';
 import type { ItemOptions } from './items';
 
@@ -18,6 +19,8 @@ export interface TriggerParameters {
 		dedupMaxEntries?: unknown;
 		includeHeaders?: unknown;
 		includeRawBody?: unknown;
+		alertOnRejections?: unknown;
+		alertIntervalMinutes?: unknown;
 	};
 }
 
@@ -27,6 +30,9 @@ export interface TriggerSettings extends ItemOptions {
 	toleranceSeconds: number;
 	deduplicate: boolean;
 	limits: StoreLimits;
+	/** Whether refusals start an execution on the `Rejected` output (rate-limited). */
+	alertOnRejections: boolean;
+	alertIntervalMs: number;
 }
 
 function positiveNumber(value: unknown, fallback: number): number {
@@ -49,6 +55,10 @@ export function readSettings(parameters: TriggerParameters): TriggerSettings {
 		deduplicate: options.deduplicate !== false,
 		includeHeaders: options.includeHeaders === true,
 		includeRawBody: options.includeRawBody === true,
+		alertOnRejections: options.alertOnRejections === true,
+		alertIntervalMs: Math.round(
+			Math.max(MIN_ALERT_INTERVAL_MINUTES, positiveNumber(options.alertIntervalMinutes, DEFAULT_ALERT_INTERVAL_MINUTES)) * 60_000,
+		),
 		limits: {
 			retentionSeconds: Math.round(retentionHours * 3600),
 			// Rounded down before the check: a cap of 0.5 would otherwise become 0 and remember nothing.

@@ -7,6 +7,7 @@ import {
 	SIGNATURE_HEADER,
 } from '../contract/constants';
 import { KNOWN_EVENT_TYPES } from '../contract/events';
+import { DEFAULT_ALERT_INTERVAL_MINUTES, MIN_ALERT_INTERVAL_MINUTES } from '../contract/rejectionAlerts';
 import { ALL_EVENTS } from '../contract/eventsFilter';
 
 export const setupNotice: INodeProperties = {
@@ -64,6 +65,23 @@ export const optionsProperty: INodeProperties = {
 	placeholder: 'Add option',
 	default: {},
 	options: [
+		{
+			displayName: 'Alert Interval (Minutes)',
+			name: 'alertIntervalMinutes',
+			type: 'number',
+			typeOptions: { minValue: MIN_ALERT_INTERVAL_MINUTES, numberPrecision: 1 },
+			default: DEFAULT_ALERT_INTERVAL_MINUTES,
+			description:
+				'With Alert on Rejections: after an alert, at most one more for the same reason this often. It carries how many deliveries were refused since the previous one.',
+		},
+		{
+			displayName: 'Alert on Rejections',
+			name: 'alertOnRejections',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether refused production deliveries that point at a misconfiguration (wrong signing secret, clock drift, a payload that breaks the contract, no secret) start the workflow on an extra output, Rejected, to route to Slack or email. The sender\'s answer is unchanged. Junk (no timestamp, no well-formed signature) never alerts.',
+		},
 		{
 			displayName: 'Dedup Max Entries',
 			name: 'dedupMaxEntries',

@@ -1,4 +1,5 @@
 import { LruMap } from '../contract/lruMap';
+import type { RejectionAlertLimiter } from '../contract/rejectionAlerts';
 import { TriggerMemory } from '../contract/triggerMemory';
 import type { AnswerPath } from './answerPath';
 import type { SecretsEntry } from './credentials';
@@ -12,16 +13,20 @@ import type { SecretsEntry } from './credentials';
  * | `memories` | workflow id + the node's webhook id       | TriggerMemory: remembered deliveries, open claims, |
  * |            |                                           | saves watched for overwrites                       |
  * | `secrets`  | workflow id + node id + credential id     | the signing secrets, loaded at most every few s    |
+ * | `alerts`   | workflow id + node id                     | Alert on Rejections: when each reason last alerted |
+ * |            |                                           | and how many were refused since                    |
  * | `answerPath` | (one per process)                       | how accepted deliveries are answered here          |
  */
 export const registry: {
 	memories: LruMap<TriggerMemory>;
 	secrets: LruMap<SecretsEntry>;
+	alerts: LruMap<RejectionAlertLimiter>;
 	/** Chosen on first use from n8n's version (answerPath.ts); lowered only on evidence. */
 	answerPath: AnswerPath | undefined;
 } = {
 	memories: new LruMap<TriggerMemory>(),
 	secrets: new LruMap<SecretsEntry>(),
+	alerts: new LruMap<RejectionAlertLimiter>(),
 	answerPath: undefined,
 };
 

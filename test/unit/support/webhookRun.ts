@@ -272,6 +272,11 @@ export class TriggerWorkflow {
 		const outcome: RunOutcome = { status: undefined, body: undefined, sends: 0, response, result, error, logs, staticDataChanged: false, steps };
 		if (result && (result.noWebhookResponse || !result.workflowData)) {
 			outcome.staticDataChanged = this.saveIfChanged(workflow);
+			// The node answered itself and hands over workflow data: n8n starts the run all the same.
+			if (result.workflowData) {
+				outcome.steps.push('insert');
+				outcome.outputs = await this.execute(this.nodeType, this.load(), result.workflowData[0], response, mode, () => undefined);
+			}
 		} else if (result?.workflowData) {
 			await this.startExecution(workflow, result, response, mode, behaviour, outcome, circumstances);
 		}
