@@ -15,6 +15,7 @@ import type { Execution, N8nSetup } from './instance';
 import { toExecution, webhookPathOf } from './instance';
 import type { QueueRole } from './n8nProcess';
 import { N8nProcess } from './n8nProcess';
+import { NginxFront } from './nginx';
 import { packPackage } from './pack';
 import { freePort } from './ports';
 import { PostgresServer } from './postgres';
@@ -43,6 +44,11 @@ export interface QueueClusterOptions extends N8nSetup {
 	setUpOwner?: boolean;
 	/** Keep the user folders after stop() (also with the VOISNAP_KEEP_N8N env). */
 	keepFolder?: boolean;
+	/**
+	 * Put nginx in front of the webhook processes, hashing the delivery id (nginx.ts):
+	 * `frontWebhookUrl(id)` is then where deliveries go. `true` for a free port, or the port.
+	 */
+	front?: boolean | number;
 }
 
 const DATABASE = 'n8n';
@@ -64,6 +70,8 @@ export class QueueCluster {
 	readonly database: N8nDatabase;
 	readonly timings: Record<string, number> = {};
 	private rest: RestSession | undefined;
+	/** The load balancer in front of the webhook processes, with the `front` option. */
+	front: NginxFront | undefined;
 	private readonly workflowsById: Map<string, WorkflowJson>;
 
 	private constructor(
@@ -140,6 +148,11 @@ export class QueueCluster {
 			cluster.timings.workflows = lap();
 			await cluster.launchAll();
 			cluster.timings.launch = lap();
+			if (options.front !== undefined && options.front !== false) {
+				const upstreams = webhooks.map((process) => `127.0.0.1:${process.port}`);
+				cluster.front = await NginxFront.start(upstreams, typeof options.front === 'number' ? options.front : undefined);
+				cluster.timings.front = lap();
+			}
 			if (options.setUpOwner) await cluster.restSession();
 		} catch (error) {
 			await cluster.stop();
@@ -220,6 +233,13 @@ export class QueueCluster {
 		return this.webhooks.map((process) => `${process.baseUrl}/webhook/${webhookId}/${path}`);
 	}
 
+	/** The workflow's production URL on the front (the `front` option), where deliveries go. */
+	frontWebhookUrl(workflowId: string): string {
+		if (!this.front) throw new Error('This cluster was started without a front (option `front`)');
+		const { webhookId, path } = this.triggerOf(workflowId);
+		return `${this.front.baseUrl}/webhook/${webhookId}/${path}`;
+	}
+
 	/** The same URL on the main process (where production webhooks are switched off). */
 	mainWebhookUrl(workflowId: string): string {
 		const { webhookId, path } = this.triggerOf(workflowId);
@@ -253,8 +273,9 @@ export class QueueCluster {
 		return this.database.staticData(workflowId);
 	}
 
-	/** Stops every n8n process, then Redis and Postgres, and removes the folders. */
+	/** Stops the front, every n8n process, then Redis and Postgres, and removes the folders. */
 	async stop(): Promise<void> {
+		await this.front?.stop();
 		await Promise.allSettled(this.webhooks.map((process) => process.halt()));
 		await Promise.allSettled([...this.workers, this.main].map((process) => process.halt()));
 		this.database.close();
