@@ -27,7 +27,13 @@ export function webhookUpstreamBlock(servers: readonly string[]): string {
 	].join('\n');
 }
 
-/** The `location` that routes production webhooks (and nothing else) to those processes. */
+/**
+ * The `location` that routes production webhooks (and nothing else) to those processes.
+ * `proxy_ignore_client_abort`: when the sender gives up (Voisnap after 5 s), n8n's request stays
+ * open until n8n answers it, so the process learns that the first copy was stored and answers the
+ * retry `duplicate` (n8n 1.x otherwise never answers the abandoned copy, and the trigger lets a
+ * retry run a minute later).
+ */
 export const WEBHOOK_LOCATION_BLOCK = [
 	'location /webhook/ {',
 	'    proxy_pass http://n8n_webhooks;',
@@ -35,6 +41,7 @@ export const WEBHOOK_LOCATION_BLOCK = [
 	'    proxy_set_header Connection "";',
 	'    proxy_set_header Host $host;',
 	'    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+	'    proxy_ignore_client_abort on;',
 	'}',
 ].join('\n');
 
