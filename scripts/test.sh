@@ -2,8 +2,9 @@
 # npm test: unit tests, then the end-to-end tests against a real n8n of each version in
 # N8N_VERSIONS (default: the newest 2.x that installs here, and 1.123.81).
 # `npm run test:e2e` runs only the end-to-end part. Installs whatever is missing first.
-# The end-to-end tests include queue mode (test/e2e/queue: Postgres and Redis from Debian's
-# packages, installed with apt-get when missing; ~3.5 minutes on 1.123.81, 4.5-6 on 2.41.1);
+# The end-to-end tests include queue mode (test/e2e/queue: Postgres, Redis and nginx from
+# Debian's packages, installed with apt-get when missing; ~3.5 minutes on 1.123.81, 4.5-6 on
+# 2.41.1, plus 3-4.5 minutes per version for front.test.ts on busy cores);
 # VOISNAP_QUEUE_TESTS=0 leaves them out.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,8 +1,10 @@
 /**
  * `npm start -- --queue` (or N8N_MODE=queue npm start): the example workflow in n8n's queue
  * mode, as the harness's end-to-end tests run it: Postgres and Redis from Debian's packages
- * (installed when missing, as root), one main (editor), two `n8n webhook` processes receiving
- * deliveries, one `n8n worker` running executions, the package installed in each.
+ * (installed when missing, as root or through sudo), one main (editor), two `n8n webhook`
+ * processes receiving deliveries behind Debian's nginx hashing the delivery id (the README's
+ * "Load balancer for queue mode"), one `n8n worker` running executions, the package installed
+ * in each.
  */
 import type { WorkflowJson } from '../../test/harness';
 import { OWNER, QueueCluster } from '../../test/harness';
@@ -34,25 +36,35 @@ export async function startQueueMode(options: {
 		credentialIdentity: options.credentialIdentity,
 		workflows: [workflow],
 		setUpOwner: true,
+		front: true,
 	});
+	const front = cluster.front!;
+	const webhookUrl = cluster.frontWebhookUrl(workflow.id);
 	const urls = cluster.webhookUrls(workflow.id);
-	const logs = cluster.processes.map((process) => `  ${process.name.padEnd(10)} pid ${process.pid}  ${process.logFile}`).join('\n');
+	const logs = [
+		`  ${'nginx'.padEnd(10)} pid ${front.pid}  ${front.errorLogFile}, ${front.accessLogFile}`,
+		...cluster.processes.map((process) => `  ${process.name.padEnd(10)} pid ${process.pid}  ${process.logFile}`),
+	].join('\n');
 	const banner = `
 n8n ${version} is running in queue mode with n8n-nodes-voisnap and the workflow "${workflow.name}".
 
   Editor          ${cluster.main.baseUrl}/workflow/${workflow.id}   (main: no production webhooks)
                   log in as ${OWNER.email} / ${OWNER.password}
-  Production URLs ${urls.join('\n                  ')}
-                  (one per webhook process: put your load balancer in front of them)
+  Production URL  ${webhookUrl}
+                  (nginx on 127.0.0.1:${front.port}: every copy of a delivery goes to the same
+                  webhook process, by a hash of X-Webhook-Delivery-Id; what you would paste
+                  into the Voisnap Console)
+  Behind it       ${urls.join('\n                  ')}
+                  (the webhook processes, also reachable directly)
   Signing secret  ${options.secret}  (${options.secretOrigin})
   Postgres        127.0.0.1:${cluster.postgres.port}   Redis 127.0.0.1:${cluster.redis.port}
 
-Send a signed sample event from another terminal (to the first webhook process; --url for the other):
+Send a signed sample event from another terminal (through nginx; --url for a process behind it):
 
   npm run send-event -- SessionEnded
 
 Processes and logs:
 ${logs}
 Ctrl-C stops them all.`;
-	return { webhookUrl: urls[0], editorUrl: cluster.main.baseUrl, banner, stop: () => cluster.stop() };
+	return { webhookUrl, editorUrl: cluster.main.baseUrl, banner, stop: () => cluster.stop() };
 }

@@ -17,6 +17,8 @@ export type { StartOptions, WaitForIdleOptions } from './instance';
 export { N8nInstance } from './instance';
 export type { N8nProcessOptions, QueueRole } from './n8nProcess';
 export { N8nProcess } from './n8nProcess';
+export type { FrontLogLine } from './nginx';
+export { NginxFront, WEBHOOK_LOCATION_BLOCK, webhookUpstreamBlock } from './nginx';
 export type { PostgresConnection } from './postgres';
 export { PostgresServer } from './postgres';
 export type { QueueClusterOptions } from './queueCluster';

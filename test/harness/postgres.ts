@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,6 +122,37 @@ export class PostgresServer {
 	async psql(sql: string, database = 'postgres'): Promise<string> {
 		const { stdout } = await run(join(this.bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', database, '-c', sql], { env: this.clientEnv() });
 		return stdout;
+	}
+
+	/**
+	 * Takes `LOCK TABLE <table> IN <mode> MODE` in a transaction of its own and holds it until
+	 * `release()` (COMMIT): with EXCLUSIVE, readers go on and every writer waits, e.g. n8n storing
+	 * an execution. The psql session ends, and the lock with it, when this process does.
+	 */
+	async lockTable(database: string, table: string, mode = 'EXCLUSIVE'): Promise<{ release: () => Promise<void> }> {
+		const session = spawn(join(this.bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', database], {
+			env: this.clientEnv(),
+			stdio: ['pipe', 'pipe', 'pipe'],
+		});
+		let output = '';
+		session.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+		session.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+		const ended = new Promise<void>((resolve) => session.once('exit', () => resolve()));
+		session.stdin.write(`BEGIN;\nLOCK TABLE ${table} IN ${mode} MODE;\n\\echo voisnap-locked\n`);
+		const deadline = Date.now() + 30_000;
+		while (!output.includes('voisnap-locked')) {
+			if (session.exitCode !== null || Date.now() > deadline) {
+				session.kill('SIGKILL');
+				throw new Error(`psql did not lock ${table}: ${output}`);
+			}
+			await sleep(20);
+		}
+		return {
+			release: async () => {
+				session.stdin.end('COMMIT;\n');
+				await ended;
+			},
+		};
 	}
 
 	async createDatabase(name: string): Promise<void> {

@@ -11,6 +11,7 @@ import { n8nEnvironment } from './environment';
 import type { N8nInstall } from './install';
 import type { QueueRole } from './n8nProcess';
 import { N8nProcess } from './n8nProcess';
+import { NginxFront } from './nginx';
 import { freePort } from './ports';
 import { PostgresServer } from './postgres';
 import { run } from './processes';
@@ -30,6 +31,11 @@ export interface QueueClusterOptions extends N8nSetup {
 	expressionEngine?: ExpressionEngine;
 	/** The main process's HTTP port (default: a free one). */
 	mainPort?: number;
+	/**
+	 * Put nginx in front of the webhook processes, hashing the delivery id (nginx.ts):
+	 * `frontWebhookUrl(id)` is then where deliveries go. `true` for a free port, or the port.
+	 */
+	front?: boolean | number;
 }
 
 const DATABASE = 'n8n';
@@ -48,6 +54,9 @@ const DATABASE = 'n8n';
  *   await cluster.stop();
  */
 export class QueueCluster extends N8nDeployment {
+	/** The load balancer in front of the webhook processes, with the `front` option. */
+	front: NginxFront | undefined;
+
 	private constructor(
 		install: N8nInstall,
 		readonly postgres: PostgresServer,
@@ -106,6 +115,16 @@ export class QueueCluster extends N8nDeployment {
 			},
 			lap,
 		);
+		if (options.front !== undefined && options.front !== false) {
+			try {
+				const upstreams = webhooks.map((process) => `127.0.0.1:${process.port}`);
+				cluster.front = await NginxFront.start(upstreams, typeof options.front === 'number' ? options.front : undefined);
+				cluster.timings.front = lap();
+			} catch (error) {
+				await cluster.stop();
+				throw error;
+			}
+		}
 		return cluster;
 	}
 
@@ -170,14 +189,22 @@ export class QueueCluster extends N8nDeployment {
 		return this.webhooks.map((process) => `${process.baseUrl}/webhook/${webhookId}/${path}`);
 	}
 
+	/** The workflow's production URL on the front (the `front` option), where deliveries go. */
+	frontWebhookUrl(workflowId: string): string {
+		if (!this.front) throw new Error('This cluster was started without a front (option `front`)');
+		const { webhookId, path } = this.triggerOf(workflowId);
+		return `${this.front.baseUrl}/webhook/${webhookId}/${path}`;
+	}
+
 	/** The same URL on the main process (where production webhooks are switched off). */
 	mainWebhookUrl(workflowId: string): string {
 		const { webhookId, path } = this.triggerOf(workflowId);
 		return `${this.main.baseUrl}/webhook/${webhookId}/${path}`;
 	}
 
-	/** Stops every n8n process, then Redis and Postgres, and removes the folders. */
+	/** Stops the front, every n8n process, then Redis and Postgres, and removes the folders. */
 	async stop(): Promise<void> {
+		await this.front?.stop();
 		await Promise.allSettled(this.webhooks.map((process) => process.halt()));
 		await Promise.allSettled([...this.workers, this.main].map((process) => process.halt()));
 		this.database.close();

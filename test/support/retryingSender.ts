@@ -50,7 +50,8 @@ export interface Delivery {
 	body: Buffer;
 }
 
-const defaultBackoff = (retry: number) => Math.min(4_000, 250 * 2 ** (retry - 1));
+/** Voisnap's spacing of retries: 250 ms before the first, doubling, at most 4 s. */
+export const defaultBackoff = (retry: number) => Math.min(4_000, 250 * 2 ** (retry - 1));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function errorCode(error: unknown): string {
