@@ -5,7 +5,8 @@
  * 1. A delivery accepted by one webhook process and sent again to the other a while after that
  *    200 (a retry a load balancer sends elsewhere): a duplicate, from the delay the README
  *    promises on. QUEUE_RETRY_DELAYS_MS (e.g. `500,1000,1600,3000,5000`) also measures other
- *    delays, QUEUE_RETRY_TRIALS the deliveries per delay; the figures are printed per delay.
+ *    delays, QUEUE_RETRY_TRIALS the deliveries per delay, QUEUE_RETRY_CONCURRENCY how many at once;
+ *    the figures are printed per delay.
  * 2. Persistent means persistent: a burst of distinct deliveries at Voisnap's 20 connections over
  *    both webhook processes, all acknowledged and run; then every n8n process stopped gracefully
  *    (SIGTERM) with no delivery in between, started again on the same database, and every
@@ -34,6 +35,11 @@ const MEASURED_DELAYS_MS = (process.env.QUEUE_RETRY_DELAYS_MS ?? '')
 	.map(Number)
 	.filter((delay) => delay > 0 && delay !== PROMISED_RETRY_DELAY_MS);
 const RETRY_TRIALS = Number(process.env.QUEUE_RETRY_TRIALS) || 30;
+/**
+ * Trials in flight at once (QUEUE_RETRY_CONCURRENCY, default 1): with more, other deliveries
+ * reach both processes between a delivery's 200 and its retry, as under Voisnap's traffic.
+ */
+const RETRY_CONCURRENCY = Number(process.env.QUEUE_RETRY_CONCURRENCY) || 1;
 const BURST = 200;
 const CONCURRENCY = 20;
 
@@ -92,8 +98,8 @@ interface RetryFigures {
 }
 
 /**
- * RETRY_TRIALS new deliveries, one after another, each sent to one webhook process and, `delayMs`
- * after its 200, to the other (the first process alternates).
+ * RETRY_TRIALS new deliveries (RETRY_CONCURRENCY at a time), each sent to one webhook process
+ * and, `delayMs` after its 200, to the other (the first process alternates).
  */
 async function retryAtTheOtherProcess(delayMs: number): Promise<RetryFigures> {
 	const [first, second] = cluster.webhookUrls(workflows.retries.id);
@@ -101,13 +107,13 @@ async function retryAtTheOtherProcess(delayMs: number): Promise<RetryFigures> {
 	const retryAnswers = new Map<string, string>();
 	const otherAnswers: string[] = [];
 	const notSavedAtRetry = new Set<string>();
-	for (let trial = 0; trial < RETRY_TRIALS; trial++) {
+	const trial = async (index: number) => {
 		const delivery = newDelivery(`retry_${delayMs}ms`);
-		const [to, retryTo] = trial % 2 === 0 ? [first, second] : [second, first];
+		const [to, retryTo] = index % 2 === 0 ? [first, second] : [second, first];
 		const answer = await answerOf(to, delivery);
 		if (answer !== ACCEPTED) {
 			otherAnswers.push(`${delivery.id} first: ${answer}`);
-			continue;
+			return;
 		}
 		accepted.retries.push(delivery);
 		await sleep(delayMs);
@@ -117,7 +123,11 @@ async function retryAtTheOtherProcess(delayMs: number): Promise<RetryFigures> {
 		const retry = await answerOf(retryTo, delivery);
 		retryAnswers.set(delivery.id, retry);
 		if (retry !== ACCEPTED && retry !== DUPLICATE) otherAnswers.push(`${delivery.id} retry: ${retry}`);
-	}
+	};
+	await withConcurrency(
+		RETRY_CONCURRENCY,
+		Array.from({ length: RETRY_TRIALS }, (_, index) => () => trial(index)),
+	);
 	const runs = await executions.started(retryAnswers.size, 2_000);
 	const runsOf = new Map<string, number>();
 	for (const id of runs.flatMap((execution) => ranDeliveryIdsOf(execution))) runsOf.set(id, (runsOf.get(id) ?? 0) + 1);
@@ -135,7 +145,7 @@ async function retryAtTheOtherProcess(delayMs: number): Promise<RetryFigures> {
 	expect(figures.ranAgain.sort()).toEqual(answeredReceivedAgain.sort());
 	expect(runs.filter((execution) => execution.status !== 'success').map(({ id, status }) => `${id}: ${status}`)).toEqual([]);
 	console.log(
-		`n8n ${N8N_VERSION} queue mode, retried at the other webhook process ${delayMs} ms after the 200: ` +
+		`n8n ${N8N_VERSION} queue mode, retried at the other webhook process ${delayMs} ms after the 200 (${RETRY_CONCURRENCY} trials at a time): ` +
 			`${figures.duplicates} of ${RETRY_TRIALS} duplicates, ${figures.ranAgain.length} ran again (${figures.ranAgain.join(', ') || 'none'}; of those, not in static data as the retry was sent: ${figures.notSavedAtRetry.join(', ') || 'none'}; ` +
 			`not in static data at the retry, all trials: ${notSavedAtRetry.size})` +
 			`${otherAnswers.length > 0 ? `; other answers: ${otherAnswers.join('; ')}` : ''}`,
@@ -177,8 +187,13 @@ describe(`n8n ${N8N_VERSION} queue mode: the trigger's memory across webhook pro
 		const burstMs = Date.now() - sentAt;
 
 		// No delivery between the burst and the stop: only the saves the burst made count.
+		const savedBeforeStop = JSON.stringify((await cluster.staticData(workflows.burst.id)) ?? null);
+		const notSaved = deliveries.flatMap(({ id }, index) => (savedBeforeStop.includes(deliveryKey(id)) ? [] : [`${id} (sent to webhook-${(index % urls.length) + 1})`]));
 		await cluster.restartAll();
-		console.log(`n8n ${N8N_VERSION} queue mode: burst of ${BURST} and its executions ${burstMs} ms; every process restarted in ${cluster.timings.lastRestart} ms`);
+		console.log(
+			`n8n ${N8N_VERSION} queue mode: burst of ${BURST} and its executions ${burstMs} ms; every process restarted in ${cluster.timings.lastRestart} ms. ` +
+				`Before the stop, static data lacked ${notSaved.length} of the burst's ids: ${notSaved.join(', ') || 'none'}`,
+		);
 
 		const report: Record<string, { sent: number; startedAgain: string[]; notDuplicate: string[] }> = {};
 		for (const [key, workflow] of Object.entries(workflows) as Array<[keyof typeof workflows, (typeof workflows)[keyof typeof workflows]]>) {
