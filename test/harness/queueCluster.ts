@@ -236,8 +236,8 @@ export class QueueCluster {
 	}
 
 	/**
-	 * Until nothing is `new`/`running` and the count has not changed for `quietMs`: the trigger
-	 * answers before the execution is created, and workers run it later still.
+	 * Until nothing is `new`/`running` and the count has not changed for `quietMs`: the trigger's
+	 * 200 comes once n8n has queued the execution, which a worker runs later.
 	 */
 	async waitForIdle(options: WaitForIdleOptions = {}): Promise<ExecutionCounts> {
 		return waitForIdle(this.database, options, 'queue cluster');
