@@ -10,7 +10,11 @@ export const N8N_VERSION = n8nVersionFromEnv();
 export const START_TIMEOUT_MS = 15 * 60_000;
 export const TEST_TIMEOUT_MS = 3 * 60_000;
 
-/** Answers go out before executions are created; this long without change means "settled". */
+/**
+ * The trigger's 200 comes once n8n holds the execution, which runs after the answer (and
+ * executions of deliveries n8n did not answer 200 may still appear): this long without change
+ * means "settled".
+ */
 export const QUIET_MS = 1_000;
 
 /** Output index of each event fixture (file name) with routing `byEventType`. */

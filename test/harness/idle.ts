@@ -14,8 +14,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Waits until no execution is `new` or `running` and the number of executions has not changed
- * for `quietMs`: the trigger answers a delivery before n8n creates its execution (and in queue
- * mode a worker runs it later still).
+ * for `quietMs`: the trigger's 200 comes once n8n holds the execution, which runs after the
+ * answer (in queue mode on a worker, later still); an execution of a delivery n8n answered
+ * otherwise (a 500 while stopping) may appear later.
  */
 export async function waitForIdle(database: N8nDatabase, options: WaitForIdleOptions = {}, who = 'n8n'): Promise<ExecutionCounts> {
 	const { workflowId, quietMs = 1500, atLeast = 0, timeoutMs = 120_000 } = options;

@@ -28,6 +28,8 @@ export interface CrashFigures {
 	missing: string[];
 	/** Deliveries with more than one execution. */
 	runTwice: string[];
+	/** Deliveries the sender sent more than once (an attempt got no 2xx: the at-least-once window). */
+	retriedIds: string[];
 	/** Executions a worker started more than once (1.x re-runs a stalled job once). */
 	startedTwiceByWorkers: string[];
 	/** Executions that hold no delivery: n8n replaced their data (e.g. with a "stalled" error). */
@@ -50,6 +52,7 @@ export function crashFigures(records: DeliveryRecord[], executions: StoredExecut
 		stored: acknowledged.filter((record) => perDelivery.has(record.id)).length,
 		missing: acknowledged.filter((record) => !perDelivery.has(record.id)).map((record) => record.id),
 		runTwice: [...perDelivery].filter(([, count]) => count > 1).map(([id]) => id),
+		retriedIds: records.filter((record) => record.attempts.length > 1).map((record) => record.id),
 		startedTwiceByWorkers: executions
 			.filter((execution) => workerLog.split(`Worker started execution ${execution.id} `).length > 2)
 			.map((execution) => execution.id),
@@ -79,12 +82,19 @@ export interface CrashBurst {
  * n8n is idle again and returns what came of every delivery (and logs it). Asserts that every
  * delivery was acknowledged in the end.
  */
-export async function crashBurst(label: string, burst: CrashBurst): Promise<CrashFigures & { records: DeliveryRecord[]; sent: Array<{ id: string; body: Buffer }> }> {
+export interface CrashBurstResult extends CrashFigures {
+	records: DeliveryRecord[];
+	sent: Array<{ id: string; body: Buffer }>;
+	/** When each victim was killed and when it was back, ms after the first delivery. */
+	downtime: Record<string, { killedAt: number; backAt: number }>;
+}
+
+export async function crashBurst(label: string, burst: CrashBurst): Promise<CrashBurstResult> {
 	const { cluster, workflow, victims } = burst;
 	const sent = crashDeliveries(label, burst.deliveries);
 	const started = Date.now();
 	const restarts: Array<Promise<void>> = [];
-	const killedAt: Record<string, number> = {};
+	const downtime: CrashBurstResult['downtime'] = {};
 	const before = new Set((await cluster.database.executions(workflow.id)).map((execution) => execution.id));
 	const records = await sendWithRetries(sent, {
 		secret: burst.secret,
@@ -94,11 +104,12 @@ export async function crashBurst(label: string, burst: CrashBurst): Promise<Cras
 		onAcknowledged: (count) => {
 			for (const { at, process } of victims) {
 				if (count !== at) continue;
-				killedAt[process.name] = Date.now() - started;
+				const killedAt = Date.now() - started;
 				restarts.push(
 					(async () => {
 						await process.kill('SIGKILL');
 						await cluster.relaunch(process);
+						downtime[process.name] = { killedAt, backAt: Date.now() - started };
 					})(),
 				);
 			}
@@ -114,23 +125,32 @@ export async function crashBurst(label: string, burst: CrashBurst): Promise<Cras
 		...result,
 		missing: result.missing.length,
 		runTwice: result.runTwice.length,
+		retriedIds: result.retriedIds.length,
 		startedTwiceByWorkers: result.startedTwiceByWorkers.length,
 		executionsWithoutItem: result.executionsWithoutItem.length,
 	};
 	console.log(
 		`n8n ${N8N_VERSION} queue mode, crash figures, ${label} (${sentMs} ms of sending, ${restarts.length} process killed): ${JSON.stringify(counts)}\n` +
-			`killed at (ms after the first delivery): ${JSON.stringify(killedAt)}\n` +
-			`missing (acknowledged at ms): ${result.missing.map((id) => `${id}@${records.find((record) => record.id === id)?.acknowledged?.at}`).join(', ') || 'none'}\nrun twice: ${result.runTwice.join(', ') || 'none'}\n` +
+			`killed and back (ms after the first delivery): ${JSON.stringify(downtime)}\n` +
+			`missing (acknowledged at ms): ${result.missing.map((id) => `${id}@${records.find((record) => record.id === id)?.acknowledged?.at}`).join(', ') || 'none'}\n` +
+			`run twice (attempts: at ms, outcome): ${result.runTwice.map((id) => `${id} ${attemptsOf(records, id)}`).join('; ') || 'none'}\n` +
 			`executions without their item: ${JSON.stringify(result.executionsWithoutItem.slice(0, 5))}${result.executionsWithoutItem.length > 5 ? ' ...' : ''}\n` +
 			`never acknowledged, or after 3 attempts or more (attempts: at ms, outcome): ${
 				records
 					.filter((record) => !record.acknowledged || record.attempts.length >= 3)
-					.map((record) => `${record.id} ${record.attempts.map((attempt) => `${attempt.at}:${attempt.outcome}`).join(' ')}`)
+					.map((record) => `${record.id} ${attemptsOf(records, record.id)}`)
 					.join('; ') || 'none'
 			}`,
 	);
 	expect(restarts).toHaveLength(victims.length);
 	expect(result.acknowledged).toBe(burst.deliveries);
-	return { ...result, records, sent };
+	// Only a delivery the sender sent again can have a second execution: one acknowledged at its
+	// first attempt is never retried, and n8n re-running a job keeps its execution.
+	expect(result.runTwice.filter((id) => !result.retriedIds.includes(id))).toEqual([]);
+	return { ...result, records, sent, downtime };
+}
+
+function attemptsOf(records: DeliveryRecord[], id: string): string {
+	return (records.find((record) => record.id === id)?.attempts ?? []).map((attempt) => `${attempt.at}:${attempt.outcome}`).join(' ');
 }
 
