@@ -25,8 +25,8 @@ const read = <T>(name: string): T | undefined => {
 	return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
 };
 
+// Missing when BENCH_MICRO=0 on a checkout that never ran them: the report says so.
 const micro = read<Micro>('micro.json');
-if (!micro) throw new Error('.tmp/bench/micro.json is missing: run bench/micro.ts first');
 /** Results of this format only: an older file (another shape) is left out, with a note. */
 function current<T extends { format?: number }>(name: string): T | undefined {
 	const results = read<T>(name);
@@ -53,7 +53,7 @@ page.out('Timings are figures to compare within this run, never test assertions.
 page.out();
 machineSection(page, generated, micro, n8n, queue);
 
-const goals: Goal[] = [verificationGoal(micro), ...(n8n ? n8nGoals(n8n) : []), ...(queue ? queueGoals(queue) : [])];
+const goals: Goal[] = [...(micro ? [verificationGoal(micro)] : []), ...(n8n ? n8nGoals(n8n) : []), ...(queue ? queueGoals(queue) : [])];
 page.out('## Goals');
 page.out();
 page.out('Every ratio compares configurations measured in the same n8n (the same cluster for queue mode), interleaved. “Reference” is the do-nothing trigger n8n answers, of the same node version.');
@@ -63,12 +63,19 @@ page.table(
 	['l', 'l', 'l', 'l'],
 	[
 		...goals.map((goal) => [goal.goal, goal.measured, goal.met === undefined ? '–' : `${verdict(goal.met)}${goal.noisy ? ' (busy machine: noisy)' : ''}`, goal.met ? '' : goal.why]),
+		...(micro ? [] : [['micro benchmarks', 'not measured (`BENCH_MICRO=0`, no earlier results)', '–', '']]),
 		...(n8n ? [] : [['real n8n goals', 'not measured in this run (`BENCH_QUICK=1`)', '–', '']]),
 		...(queue || !n8n ? [] : [['queue mode', 'not measured in this run (`BENCH_QUEUE=0`)', '–', '']]),
 	],
 );
 
-microSections(page, micro);
+if (micro) microSections(page, micro);
+else {
+	page.out('## 1–2. Verification and the dedup store (micro benchmarks)');
+	page.out();
+	page.out('Not run (`BENCH_MICRO=0`, and no earlier results in .tmp/bench/).');
+	page.out();
+}
 const chartRows = n8n ? n8nSections(page, n8n) : [];
 if (!n8n) {
 	page.out('## 3. Real n8n');
@@ -80,7 +87,7 @@ if (queue) queueSection(page, queue);
 
 // The committed report is replaced only by one with every part; a partial run's report (e.g.
 // BENCH_QUICK=1 on a fresh clone, where no earlier raw results exist) goes beside its raw results.
-const complete = n8n !== undefined && queue !== undefined;
+const complete = micro !== undefined && n8n !== undefined && queue !== undefined;
 const outDir = complete ? here : RESULTS_DIR;
 const shown = complete ? 'bench' : '.tmp/bench';
 writeFileSync(join(outDir, 'RESULTS.md'), `${page.lines.join('\n')}\n`);

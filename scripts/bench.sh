@@ -8,7 +8,7 @@
 #   queue mode: 2.41.1 default engine, 1.123.81 (bench/queue.ts)       ~6 min (hard stop 10)
 #
 #   BENCH_QUICK=1              micro benchmarks only
-#   BENCH_MICRO=0              skip the micro benchmarks (the report uses the last .tmp/bench/micro.json)
+#   BENCH_MICRO=0              skip the micro benchmarks (the report uses the last .tmp/bench/micro.json, if any)
 #   BENCH_MICRO_QUICK=1        fewer micro-benchmark batches (~20 s)
 #   BENCH_N8N=0                skip the real-n8n part
 #   BENCH_QUEUE=0              skip queue mode; BENCH_QUEUE=only: queue mode only (no micro, no n8n)

