@@ -11,16 +11,19 @@ const NGINX = '/usr/sbin/nginx';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The part of the configuration that sends every copy of a delivery to the same webhook process
- * (`hash ... consistent`: a process that is down has its deliveries moved to the others, and
- * only those). The README's "Load balancer for queue mode" shows exactly this text, with the
- * servers `webhook-1:5678` and `webhook-2:5678`; a unit test keeps the two the same.
- * `keepalive` reuses connections to n8n, as a sender's own connections are reused.
+ * The part of the configuration that sends every request for one trigger's URL to the same
+ * webhook process: every copy of a delivery, and every delivery of that trigger, so that one
+ * process settles simultaneous copies (its check-and-claim is synchronous) and is the only one
+ * saving the trigger's memory (n8n saves static data whole, last writer wins). `hash ...
+ * consistent`: a process that is down has its triggers moved to the others, and only those.
+ * docs/queue-mode.md "The load balancer" shows exactly this text, with the servers
+ * `webhook-1:5678` and `webhook-2:5678`; a unit test keeps the two the same. `keepalive` reuses
+ * connections to n8n, as a sender's own connections are reused.
  */
 export function webhookUpstreamBlock(servers: readonly string[]): string {
 	return [
 		'upstream n8n_webhooks {',
-		'    hash $http_x_webhook_delivery_id consistent;',
+		'    hash $uri consistent;',
 		...servers.map((server) => `    server ${server};`),
 		'    keepalive 32;',
 		'}',
@@ -57,12 +60,14 @@ export interface FrontLogLine {
 	/** The webhook process (host:port) that answered, or what nginx tried in turn (`a, b`). */
 	upstream: string;
 	status: number;
+	/** The path requested (the trigger's production URL, without scheme and host). */
+	uri: string;
 }
 
 /**
  * Debian's nginx (installed when missing) as the load balancer in front of the webhook processes
  * of a queue cluster: 127.0.0.1, a free port, its own folder holding its configuration, pid file,
- * logs and temporary files, `/webhook/` routed to the processes by a hash of the delivery id, any
+ * logs and temporary files, `/webhook/` routed to the processes by a hash of the trigger's URL, any
  * other path answered 404 (main's editor and API are not behind it). `stop()` ends it by its PID;
  * it is killed with this process otherwise (processes.ts). Its access log records, per request,
  * the delivery id and the process that answered (`requests()`).
@@ -141,8 +146,8 @@ export class NginxFront {
 			.split('\n')
 			.filter((line) => line.length > 0)
 			.map((line) => {
-				const [deliveryId, upstream, status] = line.split('\t');
-				return { deliveryId, upstream, status: Number(status) };
+				const [deliveryId, upstream, status, uri] = line.split('\t');
+				return { deliveryId, upstream, status: Number(status), uri };
 			});
 	}
 
@@ -163,7 +168,7 @@ ${process.getuid?.() === 0 ? 'user nobody nogroup;\n' : ''}events {
     worker_connections 1024;
 }
 http {
-    log_format delivery '$http_x_webhook_delivery_id\\t$upstream_addr\\t$status';
+    log_format delivery '$http_x_webhook_delivery_id\\t$upstream_addr\\t$status\\t$uri';
     access_log ${join(folder, 'access.log')} delivery;
     client_body_temp_path ${temp('client-body')};
     proxy_temp_path ${temp('proxy')};

@@ -32,7 +32,7 @@ export interface QueueClusterOptions extends N8nSetup {
 	/** The main process's HTTP port (default: a free one). */
 	mainPort?: number;
 	/**
-	 * Put nginx in front of the webhook processes, hashing the delivery id (nginx.ts):
+	 * Put nginx in front of the webhook processes, hashing the trigger's URL (nginx.ts):
 	 * `frontWebhookUrl(id)` is then where deliveries go. `true` for a free port, or the port.
 	 */
 	front?: boolean | number;
@@ -194,6 +194,24 @@ export class QueueCluster extends N8nDeployment {
 		if (!this.front) throw new Error('This cluster was started without a front (option `front`)');
 		const { webhookId, path } = this.triggerOf(workflowId);
 		return `${this.front.baseUrl}/webhook/${webhookId}/${path}`;
+	}
+
+	/**
+	 * The webhook process the front sends this trigger's requests to (its URL's hash), found by
+	 * sending it one unsigned request, which the trigger refuses without starting anything.
+	 */
+	async frontProcessOf(workflowId: string): Promise<N8nProcess> {
+		const url = this.frontWebhookUrl(workflowId);
+		await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+		const { pathname } = new URL(url);
+		const answeredBy = this.front!.requests()
+			.filter((request) => request.uri === pathname)
+			.pop()
+			?.upstream.split(/,\s*/)
+			.pop();
+		const process = this.webhooks.find((candidate) => answeredBy === `127.0.0.1:${candidate.port}`);
+		if (!process) throw new Error(`The front sent ${pathname} to ${answeredBy ?? 'no process'}, not to a webhook process of this cluster`);
+		return process;
 	}
 
 	/** The same URL on the main process (where production webhooks are switched off). */

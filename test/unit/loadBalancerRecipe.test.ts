@@ -32,7 +32,7 @@ describe('docs/queue-mode.md: the load balancer recipe', () => {
 		expect(readmeNginxBlock()).toContain(`${indented(WEBHOOK_LOCATION_BLOCK, '    ')}\n`);
 	});
 
-	test('the hash is on the delivery id, consistent', () => {
-		expect(webhookUpstreamBlock(['a:1'])).toContain('hash $http_x_webhook_delivery_id consistent;');
+	test('the hash is on the trigger\'s URL (one process per trigger), consistent', () => {
+		expect(webhookUpstreamBlock(['a:1'])).toContain('hash $uri consistent;');
 	});
 });

@@ -7,11 +7,13 @@
  *    promises on. QUEUE_RETRY_DELAYS_MS (e.g. `500,1000,1600,3000,5000`) also measures other
  *    delays, QUEUE_RETRY_TRIALS the deliveries per delay, QUEUE_RETRY_CONCURRENCY how many at once;
  *    the figures are printed per delay.
- * 2. A burst of distinct deliveries at Voisnap's 20 connections over both webhook processes, all
- *    acknowledged and run; then every n8n process stopped gracefully (SIGTERM) with no delivery in
- *    between, started again on the same database, and every delivery of this file sent again:
- *    every one the database held is a duplicate. The others (the tail of one process's saves,
- *    overwritten by the other's) are counted and printed.
+ * 2. A burst of distinct deliveries at Voisnap's 20 connections, all acknowledged and run, sent
+ *    twice over: through the nginx front (the trigger's URL hashed: one webhook process takes and
+ *    saves every delivery of the trigger) and round-robin straight to both processes. Then every
+ *    n8n process stopped gracefully (SIGTERM) with no delivery in between, started again on the
+ *    same database, and every delivery of this file sent again. Through the front: every one a
+ *    duplicate, none started again. Round-robin: every one the database held is a duplicate; the
+ *    others (the tail of one process's saves, overwritten by the other's) are counted and printed.
  *
  * The `legacy` expression engine on 2.x, as in dedup.test.ts: with n8n's default one each
  * webhook process lets one delivery at a time through the trigger.
@@ -46,11 +48,12 @@ const CONCURRENCY = 20;
 
 const workflows = {
 	retries: voisnapWorkflow({ name: 'queue: retried at the other webhook process after its 200' }),
-	burst: voisnapWorkflow({ name: `queue: ${BURST} deliveries, then every process restarted` }),
+	burst: voisnapWorkflow({ name: `queue: ${BURST} deliveries round-robin, then every process restarted` }),
+	frontBurst: voisnapWorkflow({ name: `queue: ${BURST} deliveries through the front, then every process restarted` }),
 };
 type Sent = { id: string; body: Buffer };
 /** What each workflow accepted in this file, for the restart test. */
-const accepted: Record<keyof typeof workflows, Sent[]> = { retries: [], burst: [] };
+const accepted: Record<keyof typeof workflows, Sent[]> = { retries: [], burst: [], frontBurst: [] };
 
 let cluster: QueueCluster;
 
@@ -60,6 +63,7 @@ beforeAll(async () => {
 		credential: { signingSecret: SECRET },
 		workflows: Object.values(workflows),
 		expressionEngine: 'legacy',
+		front: true,
 	});
 	console.log(`n8n ${N8N_VERSION} queue cluster started: ${JSON.stringify(cluster.timings)}`);
 }, CLUSTER_START_TIMEOUT_MS);
@@ -154,6 +158,30 @@ async function retryAtTheOtherProcess(delayMs: number): Promise<RetryFigures> {
 	return figures;
 }
 
+/**
+ * BURST new deliveries of `key`'s workflow at CONCURRENCY connections, each to `urlOf(index)`: all
+ * acknowledged, each run once. Returns the ids static data lacks afterwards, with no delivery
+ * after the burst (only the saves the burst made count).
+ */
+async function burstOf(key: 'burst' | 'frontBurst', urlOf: (index: number) => string): Promise<{ notSaved: string[] }> {
+	const workflow = workflows[key];
+	const deliveries = Array.from({ length: BURST }, () => newDelivery(key));
+	const executions = await track(cluster, workflow);
+	const sentAt = Date.now();
+	const answers = await withConcurrency(
+		CONCURRENCY,
+		deliveries.map((delivery, index) => () => answerOf(urlOf(index), delivery)),
+	);
+	expect(answers.flatMap((answer, index) => (answer === ACCEPTED ? [] : [`${deliveries[index].id}: ${answer}`]))).toEqual([]);
+	accepted[key].push(...deliveries);
+	const runs = await executions.started(BURST, 2_000);
+	expect(runs.filter((execution) => execution.status !== 'success').map(({ id, status }) => `${id}: ${status}`)).toEqual([]);
+	expect(runs.flatMap((execution) => ranDeliveryIdsOf(execution)).sort()).toEqual(deliveries.map(({ id }) => id).sort());
+	const saved = JSON.stringify((await cluster.staticData(workflow.id)) ?? null);
+	console.log(`n8n ${N8N_VERSION} queue mode, ${key}: ${BURST} deliveries and their executions in ${Date.now() - sentAt} ms`);
+	return { notSaved: deliveries.flatMap(({ id }) => (saved.includes(deliveryKey(id)) ? [] : [id])) };
+}
+
 describe(`n8n ${N8N_VERSION} queue mode: the trigger's memory across webhook processes and restarts`, () => {
 	for (const delayMs of MEASURED_DELAYS_MS) {
 		test(`measured: retried at the other webhook process ${delayMs} ms after the 200, ${RETRY_TRIALS} times`, async () => {
@@ -171,39 +199,28 @@ describe(`n8n ${N8N_VERSION} queue mode: the trigger's memory across webhook pro
 		});
 	});
 
-	test(`${BURST} deliveries at ${CONCURRENCY} connections over both webhook processes, every process stopped (SIGTERM) and started again, all sent again: every delivery static data held is a duplicate, no execution`, async () => {
-		const urls = cluster.webhookUrls(workflows.burst.id);
-		const deliveries = Array.from({ length: BURST }, () => newDelivery('burst'));
-		const burst = await track(cluster, workflows.burst);
-		const sentAt = Date.now();
-		const answers = await withConcurrency(
-			CONCURRENCY,
-			deliveries.map((delivery, index) => () => answerOf(urls[index % urls.length], delivery)),
-		);
-		expect(answers.flatMap((answer, index) => (answer === ACCEPTED ? [] : [`${deliveries[index].id}: ${answer}`]))).toEqual([]);
-		accepted.burst.push(...deliveries);
-		const runs = await burst.started(BURST, 2_000);
-		expect(runs.filter((execution) => execution.status !== 'success').map(({ id, status }) => `${id}: ${status}`)).toEqual([]);
-		expect(runs.flatMap((execution) => ranDeliveryIdsOf(execution)).sort()).toEqual(deliveries.map(({ id }) => id).sort());
-		const burstMs = Date.now() - sentAt;
-
-		// No delivery between the burst and the stop: only the saves the burst made count.
-		const savedBeforeStop = JSON.stringify((await cluster.staticData(workflows.burst.id)) ?? null);
-		const notSaved = deliveries.flatMap(({ id }, index) => (savedBeforeStop.includes(deliveryKey(id)) ? [] : [`${id} (sent to webhook-${(index % urls.length) + 1})`]));
+	test(`${BURST} deliveries at ${CONCURRENCY} connections through the front and ${BURST} round-robin, every process stopped (SIGTERM) and started again, all sent again: through the front every one a duplicate, no execution; round-robin every one static data held`, async () => {
+		const front = await burstOf('frontBurst', () => cluster.frontWebhookUrl(workflows.frontBurst.id));
+		const roundRobin = await burstOf('burst', (index) => cluster.webhookUrls(workflows.burst.id)[index % cluster.webhooks.length]);
 		await cluster.restartAll();
 		console.log(
-			`n8n ${N8N_VERSION} queue mode: burst of ${BURST} and its executions ${burstMs} ms; every process restarted in ${cluster.timings.lastRestart} ms. ` +
-				`Before the stop, static data lacked ${notSaved.length} of the burst's ids: ${notSaved.join(', ') || 'none'}`,
+			`n8n ${N8N_VERSION} queue mode: every process restarted in ${cluster.timings.lastRestart} ms. Before the stop, static data lacked ` +
+				`${front.notSaved.length} of the ${BURST} sent through the front (${front.notSaved.join(', ') || 'none'}) and ` +
+				`${roundRobin.notSaved.length} of the ${BURST} sent round-robin (${roundRobin.notSaved.join(', ') || 'none'})`,
 		);
 
+		const urlOf: Record<keyof typeof workflows, (index: number) => string> = {
+			retries: (index) => cluster.webhookUrls(workflows.retries.id)[index % cluster.webhooks.length],
+			burst: (index) => cluster.webhookUrls(workflows.burst.id)[index % cluster.webhooks.length],
+			frontBurst: () => cluster.frontWebhookUrl(workflows.frontBurst.id),
+		};
 		const report: Record<string, { sent: number; startedAgain: string[]; notDuplicate: string[] }> = {};
 		for (const [key, workflow] of Object.entries(workflows) as Array<[keyof typeof workflows, (typeof workflows)[keyof typeof workflows]]>) {
 			const sent = accepted[key];
-			const workflowUrls = cluster.webhookUrls(workflow.id);
 			const again = await track(cluster, workflow);
 			const secondAnswers = await withConcurrency(
 				CONCURRENCY,
-				sent.map((delivery, index) => () => answerOf(workflowUrls[index % workflowUrls.length], delivery)),
+				sent.map((delivery, index) => () => answerOf(urlOf[key](index), delivery)),
 			);
 			report[key] = {
 				sent: sent.length,
@@ -217,16 +234,19 @@ describe(`n8n ${N8N_VERSION} queue mode: the trigger's memory across webhook pro
 					.map(([key, { sent, startedAgain }]) => `${key}: ${startedAgain.length} of ${sent} started again (${startedAgain.join(', ') || 'none'})`)
 					.join('; '),
 		);
-		// What the database held is remembered across the restart, in every process. What it did not
-		// hold is the tail of the other webhook process's last saves, overwritten by this one's whole
-		// save of static data (n8n saves it whole, last writer wins, and nothing atomic reaches a
-		// webhook: docs/queue-mode.md, "Restarting every process"); only those may start again.
-		const unsaved = new Set(notSaved.map((entry) => entry.split(' ')[0]));
+		// Through the front one webhook process saves every delivery of the trigger: the database
+		// holds each, and none starts again. Round-robin, what the database did not hold is the tail
+		// of one process's last saves, overwritten by the other's whole save of static data (n8n saves
+		// it whole, last writer wins, and nothing atomic reaches a webhook: docs/queue-mode.md,
+		// "Restarting every process"); only those may start again.
+		const unsaved = new Set(roundRobin.notSaved);
 		expect({
 			retries: report.retries,
+			frontBurst: { ...report.frontBurst, notSavedBeforeStop: front.notSaved },
 			burst: { ...report.burst, startedAgain: report.burst.startedAgain.filter((id) => !unsaved.has(id)) },
 		}).toEqual({
 			retries: { sent: accepted.retries.length, startedAgain: [], notDuplicate: [] },
+			frontBurst: { sent: BURST, startedAgain: [], notDuplicate: [], notSavedBeforeStop: [] },
 			burst: { sent: BURST, startedAgain: [], notDuplicate: report.burst.notDuplicate.filter((entry) => unsaved.has(entry.split(':')[0])) },
 		});
 		expect(report.burst.notDuplicate.map((entry) => entry.split(':')[0]).sort()).toEqual(report.burst.startedAgain);
