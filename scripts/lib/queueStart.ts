@@ -2,8 +2,8 @@
  * `npm start -- --queue` (or N8N_MODE=queue npm start): the example workflow in n8n's queue
  * mode, as the harness's end-to-end tests run it: Postgres and Redis from Debian's packages
  * (installed when missing, as root or through sudo), one main (editor), two `n8n webhook`
- * processes receiving deliveries behind Debian's nginx hashing the delivery id (the README's
- * "Load balancer for queue mode"), one `n8n worker` running executions, the package installed
+ * processes receiving deliveries behind Debian's nginx hashing the trigger's URL (docs/queue-mode.md,
+ * "The load balancer"), one `n8n worker` running executions, the package installed
  * in each.
  */
 import type { WorkflowJson } from '../../test/harness';

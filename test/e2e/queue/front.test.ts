@@ -1,8 +1,9 @@
 /**
- * Queue mode behind a load balancer that hashes the delivery id (N8N_VERSION, default 2.41.1):
- * Debian's nginx with `hash $http_x_webhook_delivery_id consistent` (test/harness/nginx.ts, the
- * block the README shows) in front of two `n8n webhook` processes, so that every copy of a
- * delivery reaches the same process, whose check-and-claim is synchronous. Measured beside it:
+ * Queue mode behind a load balancer that hashes the trigger's URL (N8N_VERSION, default 2.41.1):
+ * Debian's nginx with `hash $uri consistent` (test/harness/nginx.ts, the block
+ * docs/queue-mode.md shows) in front of two `n8n webhook` processes, so that every delivery of a
+ * trigger, and every copy of it, reaches the same process, whose check-and-claim is synchronous
+ * and which alone saves the trigger's memory. Measured beside it:
  * the same bursts sent round-robin straight to the processes (the setup of dedup.test.ts).
  *
  * Settings as in crash.test.ts (worker lock and stalled check at 5 s, main's queue recovery every
@@ -77,7 +78,7 @@ function upstreamsById(): Map<string, Set<string>> {
 
 const perSecond = (answers: number, ms: number) => Math.round((1000 * answers) / ms);
 
-describe(`n8n ${N8N_VERSION} queue mode behind nginx hashing X-Webhook-Delivery-Id`, () => {
+describe(`n8n ${N8N_VERSION} queue mode behind nginx hashing the trigger's URL`, () => {
 	test(`${BURST_REPEATS} bursts of ${BURST_COPIES} simultaneous copies of one delivery to the front: exactly one execution each; the same bursts round-robin straight to the processes, beside it`, async () => {
 		const workflow = workflows.bursts;
 		const front = await sendBursts(cluster, workflow, { secret: SECRET, urls: [cluster.frontWebhookUrl(workflow.id)], copies: BURST_COPIES, repeats: BURST_REPEATS, label: 'front' });
@@ -92,10 +93,10 @@ describe(`n8n ${N8N_VERSION} queue mode behind nginx hashing X-Webhook-Delivery-
 				'(through the front one process takes every copy, and copies wait for the first to be stored: not a throughput figure, see the answers/s test)',
 		);
 		expect({ duplicated: front.duplicatedBursts, distribution: front.distribution }).toEqual({ duplicated: [], distribution: { 1: BURST_REPEATS } });
-		// The routing itself: every copy of a burst went to one process, and the bursts to both.
+		// The routing itself: every copy of every burst went to the one process of the trigger's URL.
 		const frontIds = front.sent.map(({ id }) => id);
 		expect(frontIds.filter((id) => upstreams.get(id)?.size !== 1)).toEqual([]);
-		expect(new Set(frontIds.map((id) => [...upstreams.get(id)!][0])).size).toBe(2);
+		expect(new Set(frontIds.map((id) => [...upstreams.get(id)!][0])).size).toBe(1);
 		expect(cluster.front!.requests().filter((request) => frontIds.includes(request.deliveryId))).toHaveLength(BURST_REPEATS * BURST_COPIES);
 		// What the front is for: without it, simultaneous copies split over two processes run twice
 		// (91-100 of 100 bursts in dedup.test.ts); none of these went through the front.
@@ -215,6 +216,8 @@ describe(`n8n ${N8N_VERSION} queue mode behind nginx hashing X-Webhook-Delivery-
 	test(`SIGKILL of a webhook process during a burst of ${CRASH_DELIVERIES} through the front: every acknowledged delivery stored; once it is back, every delivery static data holds is a duplicate when sent again`, async () => {
 		const workflow = workflows.crash;
 		const url = cluster.frontWebhookUrl(workflow.id);
+		// The process the trigger's URL hashes to takes every delivery: that one is killed.
+		const victim = await cluster.frontProcessOf(workflow.id);
 		const result = await crashBurst('front, webhook process killed', {
 			cluster,
 			workflow,
@@ -222,10 +225,10 @@ describe(`n8n ${N8N_VERSION} queue mode behind nginx hashing X-Webhook-Delivery-
 			urls: [url],
 			deliveries: CRASH_DELIVERIES,
 			concurrency: CRASH_CONCURRENCY,
-			victims: [{ at: KILL_WEBHOOK_AT, process: cluster.webhooks[1] }],
+			victims: [{ at: KILL_WEBHOOK_AT, process: victim }],
 		});
 		const upstreams = upstreamsById();
-		const killed = `127.0.0.1:${cluster.webhooks[1].port}`;
+		const killed = `127.0.0.1:${victim.port}`;
 		const twice = result.runTwice.map((id) => {
 			const record = result.records.find((candidate) => candidate.id === id)!;
 			return `${id}: attempts ${record.attempts.map((attempt) => `${attempt.at}:${attempt.outcome}`).join(' ')}, processes ${[...(upstreams.get(id) ?? [])].join(' ')}`;
