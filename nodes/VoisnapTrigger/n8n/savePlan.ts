@@ -23,6 +23,9 @@ import type { AnswerPath } from './answerPath';
  *
  * A save never holds an accepted delivery n8n may not hold yet: on 2.x the getter confirms it
  * only once n8n has stored the execution; on 1.x n8n saves only after the execution answered.
+ * Each process's save holds what it loaded and what it knows, and n8n saves whole, so one
+ * process per trigger must receive its deliveries for the last save to hold them all
+ * (docs/queue-mode.md, "The load balancer").
  */
 export interface SavePlan {
 	/** `webhook()`, on accepting: mark static data, for n8n's save that follows its answer. */
