@@ -51,9 +51,9 @@ n8n ${version} is running in queue mode with n8n-nodes-voisnap and the workflow 
   Editor          ${cluster.main.baseUrl}/workflow/${workflow.id}   (main: no production webhooks)
                   log in as ${OWNER.email} / ${OWNER.password}
   Production URL  ${webhookUrl}
-                  (nginx on 127.0.0.1:${front.port}: every copy of a delivery goes to the same
-                  webhook process, by a hash of X-Webhook-Delivery-Id; what you would paste
-                  into the Voisnap Console)
+                  (nginx on 127.0.0.1:${front.port}: every delivery of this trigger goes to the
+                  same webhook process, by a hash of the URL; what you would paste into the
+                  Voisnap Console)
   Behind it       ${urls.join('\n                  ')}
                   (the webhook processes, also reachable directly)
   Signing secret  ${options.secret}  (${options.secretOrigin})
