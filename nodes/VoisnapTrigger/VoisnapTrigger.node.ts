@@ -3,6 +3,7 @@ import type {
 	ICredentialsDecrypted,
 	IDataObject,
 	IExecuteFunctions,
+	IHookFunctions,
 	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeType,
@@ -25,6 +26,7 @@ import { activationMessage, eventTriggerDescription, triggerPanel } from './desc
 import { acceptedResponse, answerNow, webhookAnswerFields } from './n8n/answerPath';
 import { loadSecrets, reloadAfterMismatch } from './n8n/credentials';
 import { WebhookMemory } from './n8n/deliveryMemory';
+import { refuseUnmeasuredEngine } from './n8n/engine';
 import { executionStep } from './n8n/executionStep';
 import { withRejectionAlert } from './n8n/rejectionAlerts';
 
@@ -74,18 +76,21 @@ export class VoisnapTrigger implements INodeType {
 	};
 
 	/**
-	 * Voisnap has no API to register webhooks: the user pastes the URL into the Voisnap Console.
-	 * So there is never anything to create or delete, and these say so rather than pretend.
+	 * Nothing to register with Voisnap: the user pastes the URL into the Voisnap Console, so there
+	 * is never anything to create or delete. n8n calls these when it activates the workflow (and
+	 * arms the Test URL): the moment to refuse an engine the trigger's guarantees were not measured on.
 	 */
 	webhookMethods = {
 		default: {
-			async checkExists(this: unknown): Promise<boolean> {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				refuseUnmeasuredEngine(this);
 				return true;
 			},
-			async create(this: unknown): Promise<boolean> {
+			async create(this: IHookFunctions): Promise<boolean> {
+				refuseUnmeasuredEngine(this);
 				return true;
 			},
-			async delete(this: unknown): Promise<boolean> {
+			async delete(this: IHookFunctions): Promise<boolean> {
 				return true;
 			},
 		},

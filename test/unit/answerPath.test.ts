@@ -10,6 +10,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { ROUTES } from '../../nodes/VoisnapTrigger/contract/events';
 import { answerPath, expectedAnswerPath, resetAnswerPath } from '../../nodes/VoisnapTrigger/n8n/answerPath';
+import { planForRelease } from '../../nodes/VoisnapTrigger/n8n/releases';
+import { runningN8nVersion } from '../../nodes/VoisnapTrigger/n8n/runningN8n';
 import { ABANDONED_CLAIM_MS } from '../../nodes/VoisnapTrigger/contract/claims';
 import { VoisnapTrigger } from '../../nodes/VoisnapTrigger/VoisnapTrigger.node';
 import { eventFixture, signedDelivery } from '../support/signedDelivery';
@@ -52,21 +54,52 @@ function freshProcessNodeType() {
 
 afterEach(() => resetAnswerPath());
 
-describe('which answer path a process takes', () => {
-	it('n8n 2.x (n8n-workflow 2.x): n8n answers once it has stored the execution', () => {
-		expect(expectedAnswerPath('2.41.0')).toBe('afterStoring');
-		expect(expectedAnswerPath('3.0.0')).toBe('afterStoring');
+describe('which answer path a process takes: from the release of the n8n that runs it', () => {
+	it('n8n 2.8 and later: n8n answers once it has stored the execution', () => {
+		for (const release of ['2.8.0', '2.20.12', '2.39.0', '2.41.1', '2.41.3', '2.42.0', '3.0.0']) {
+			expect([release, expectedAnswerPath(release)]).toEqual([release, 'afterStoring']);
+		}
 	});
 
-	it('n8n 1.x (n8n-workflow 1.x): the execution answers, through a responseNode webhook', () => {
-		expect(expectedAnswerPath('1.120.31')).toBe('fromExecution');
+	it('n8n 1.46 to 2.7 (they read an onReceived answer before storing): the execution answers, through a responseNode webhook', () => {
+		for (const release of ['1.46.0', '1.49.0', '1.94.1', '1.123.81', '2.0.0', '2.7.5']) {
+			expect([release, expectedAnswerPath(release)]).toEqual([release, 'fromExecution']);
+		}
 		resetAnswerPath('fromExecution');
 		expect(new VoisnapTrigger().description.webhooks?.[0]).toMatchObject({ responseMode: 'responseNode' });
 	});
 
-	it('this test process runs n8n-workflow 2.x: onReceived with an empty responseData, so webhookResponse is the answer', () => {
+	it('releases newer than the newest measured line, or an unknown one, start after storing and are checked at run time', () => {
+		expect(planForRelease('2.41.9')).toEqual({ path: 'afterStoring', measured: true });
+		expect(planForRelease('2.42.0')).toEqual({ path: 'afterStoring', measured: false });
+		expect(planForRelease(undefined)).toEqual({ path: 'afterStoring', measured: false });
+		expect(planForRelease('next')).toEqual({ path: 'afterStoring', measured: false });
+	});
+
+	it('the release is n8n\'s own package.json, found through the main module (n8n/bin/n8n), never n8n-workflow\'s', () => {
+		const mainOf = (manifest: unknown) => ({ require: (id: string) => (id === '../package.json' ? manifest : undefined) }) as unknown as NodeJS.Module;
+		expect(runningN8nVersion(mainOf({ name: 'n8n', version: '1.123.81' }))).toBe('1.123.81');
+		expect(runningN8nVersion(mainOf({ name: 'n8n-workflow', version: '2.41.0' }))).toBeUndefined();
+		expect(runningN8nVersion(mainOf({ name: 'n8n', version: 'latest' }))).toBeUndefined();
+		const throwing = { require: () => { throw new Error('Cannot find module'); } } as unknown as NodeJS.Module;
+		expect(runningN8nVersion(throwing)).toBeUndefined();
+		expect(runningN8nVersion(undefined)).toBeUndefined();
+	});
+
+	it('this test process is not n8n (jest is the main module): onReceived with an empty responseData, checked at run time', () => {
+		expect(runningN8nVersion()).toBeUndefined();
 		expect(answerPath()).toBe('afterStoring');
 		expect(new VoisnapTrigger().description.webhooks?.[0]).toMatchObject({ responseMode: 'onReceived', responseData: '' });
+	});
+
+	it('says once per process, at the first accepted delivery, which path it takes', async () => {
+		const workflow = trigger();
+		const first = await workflow.deliver(delivery('dlv_a'));
+		const second = await workflow.deliver(delivery('dlv_b'));
+		expect(first.logs.filter((line) => line.level === 'info').map((line) => line.message)).toEqual([
+			"Voisnap Trigger: answer path afterStoring (n8n release unknown; not measured for this release: n8n's behaviour is checked on every delivery)",
+		]);
+		expect(second.logs.filter((line) => line.level === 'info')).toEqual([]);
 	});
 });
 
@@ -268,6 +301,22 @@ describe('the run-time check: an n8n that reads the answer before storing', () =
 		// the process that accepted it, would add it).
 		const afterSecond = await rememberedAfterRestart(workflow, ['dlv_1', 'dlv_2']);
 		expect(afterSecond).toEqual({ dlv_1: { received: true, duplicate: true }, dlv_2: { received: true } });
+	});
+
+	it('in regular mode, each delivery reaches the database with its own run\'s save: the tail of a burst is not left to a next delivery', async () => {
+		const workflow = trigger();
+		const ids = ['dlv_t1', 'dlv_t2', 'dlv_t3'];
+		for (const id of ids) {
+			const outcome = await workflow.deliver(delivery(id), 'webhook', 'answersFirst');
+			expect([id, outcome.status, outcome.runStaticDataChanged]).toEqual([id, 200, true]);
+		}
+		expect(answerPath()).toBe('atOnce');
+		// Every n8n process stops after the last run ends; all three are sent again.
+		expect(await rememberedAfterRestart(workflow, ids)).toEqual({
+			dlv_t1: { received: true, duplicate: true },
+			dlv_t2: { received: true, duplicate: true },
+			dlv_t3: { received: true, duplicate: true },
+		});
 	});
 
 	it('an n8n that never reads the answer it was given is noticed too', async () => {

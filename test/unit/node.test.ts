@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { ICredentialTestFunctions, INodeOutputConfiguration } from 'n8n-workflow';
+import type { ICredentialTestFunctions, IHookFunctions, INodeOutputConfiguration } from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
 
 import { VoisnapApi } from '../../credentials/VoisnapApi.credentials';
@@ -375,11 +375,31 @@ describe('Voisnap Trigger driven through n8n-core', () => {
 			expect(description.defaultVersion).toBe(2);
 		});
 
+		/** What n8n hands webhookMethods at activation: the workflow's settings and the node. */
+		function hookContext(settings: Record<string, unknown> | undefined): IHookFunctions {
+			const node = { id: 'n1', name: 'Voisnap Trigger', type: 'n8n-nodes-voisnap.voisnapTrigger', typeVersion: 2, position: [0, 0], parameters: {} };
+			return {
+				getNode: () => node,
+				...(settings ? { getWorkflowSettings: () => settings } : {}),
+			} as unknown as IHookFunctions;
+		}
+
 		it('reports that there is never anything to register with Voisnap', async () => {
 			const methods = new VoisnapTrigger().webhookMethods.default;
-			await expect(methods.checkExists.call({})).resolves.toBe(true);
-			await expect(methods.create.call({})).resolves.toBe(true);
-			await expect(methods.delete.call({})).resolves.toBe(true);
+			for (const context of [hookContext(undefined), hookContext({}), hookContext({ engineType: 'v1' })]) {
+				await expect(methods.checkExists.call(context)).resolves.toBe(true);
+				await expect(methods.create.call(context)).resolves.toBe(true);
+				await expect(methods.delete.call(context)).resolves.toBe(true);
+			}
+		});
+
+		it('refuses to activate a workflow set to n8n\'s Engine 2.0, saying why and what to do', async () => {
+			const methods = new VoisnapTrigger().webhookMethods.default;
+			const v2 = hookContext({ engineType: 'v2' });
+			await expect(methods.checkExists.call(v2)).rejects.toThrow("does not run on n8n's Engine 2.0 yet");
+			await expect(methods.create.call(v2)).rejects.toMatchObject({ description: expect.stringContaining('back to the default (v1)') });
+			// Deactivating is never refused.
+			await expect(methods.delete.call(v2)).resolves.toBe(true);
 		});
 	});
 });

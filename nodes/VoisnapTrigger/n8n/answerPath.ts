@@ -1,24 +1,25 @@
 import type { IExecuteFunctions, INodeExecutionData, IWebhookFunctions, IWebhookResponseData, WebhookResponseMode } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
-// The n8n-workflow n8n lends its community nodes: its major version is n8n's.
-import { version as n8nWorkflowVersion } from 'n8n-workflow/package.json';
 
 import { ACCEPTED_BODY } from '../contract/answers';
 import type { Verdict } from '../contract/delivery';
 import type { WebhookMemory } from './deliveryMemory';
 import { registry } from './registry';
 import { reportRejection } from './rejections';
+import { planForRelease } from './releases';
+import { runningN8nVersion } from './runningN8n';
 
 /**
  * How an accepted delivery is answered, so that Voisnap's 200 means n8n holds the execution
  * (Voisnap never resends a delivery it got a 2xx for):
  *
- * - `afterStoring` (n8n 2.x): n8n answers, as it does for its own Webhook node: only once
+ * - `afterStoring` (n8n 2.8 and later): n8n answers, as it does for its own Webhook node: only once
  *   `WorkflowRunner.run` has inserted the execution (and, in queue mode, queued its job). The
  *   answer is a getter, read by n8n at that moment; it marks the trigger's memory in static data
  *   changed again, because starting the run cleared n8n's "changed" flag, so that n8n saves it
  *   right before answering.
- * - `fromExecution` (n8n 1.x, which answers before it stores the execution): the webhook is
+ * - `fromExecution` (n8n 1.46 to 2.7, which read an onReceived answer before storing the
+ *   execution): the webhook is
  *   `responseNode`, and the execution's first step (the trigger's `execute()`) sends the answer
  *   with `sendResponse`, as the Respond to Webhook node does; n8n relays it from a queue-mode
  *   worker. n8n saves the memory after that answer.
@@ -32,20 +33,38 @@ import { reportRejection } from './rejections';
  */
 export type AnswerPath = 'afterStoring' | 'fromExecution' | 'atOnce';
 
-export function expectedAnswerPath(workflowVersion: string = n8nWorkflowVersion): AnswerPath {
-	const major = Number.parseInt(workflowVersion, 10);
-	return Number.isFinite(major) && major < 2 ? 'fromExecution' : 'afterStoring';
+/** The path a process of n8n `release` starts on (releases.ts): never from the n8n-workflow this package resolves. */
+export function expectedAnswerPath(release: string | undefined = runningN8nVersion()): AnswerPath {
+	return planForRelease(release).path;
 }
 
-/** The path of this process: chosen from n8n's version on first use, `atOnce` after evidence against it. */
+/** The path of this process: chosen from n8n's release on first use, `atOnce` after evidence against it. */
 export function answerPath(): AnswerPath {
 	registry.answerPath ??= expectedAnswerPath();
 	return registry.answerPath;
 }
 
-/** For tests: the path as a process of n8n `workflowVersion` starts with. */
+/** For tests: the path as a process of n8n `release` starts with. */
 export function resetAnswerPath(path: AnswerPath = expectedAnswerPath()): void {
 	registry.answerPath = path;
+	registry.answerPathAnnounced = false;
+}
+
+/**
+ * Says once per process, at its first accepted delivery, which path it takes and why: what a
+ * user (and the compatibility sweep) reads to know what a 200 means on their n8n.
+ */
+function announcePath(context: IWebhookFunctions, path: AnswerPath): void {
+	if (registry.answerPathAnnounced) return;
+	registry.answerPathAnnounced = true;
+	const release = runningN8nVersion();
+	const plan = planForRelease(release);
+	const trust = plan.measured
+		? 'as measured for this release'
+		: 'not measured for this release: n8n\'s behaviour is checked on every delivery';
+	context.logger.info(`Voisnap Trigger: answer path ${path} (n8n ${release ?? 'release unknown'}; ${trust})`, {
+		workflowId: context.getWorkflow().id ?? null,
+	});
 }
 
 /** The webhook description's answer fields for this process. */
@@ -84,6 +103,7 @@ export function acceptedResponse(context: IWebhookFunctions, item: INodeExecutio
 	const workflowData = [[item]];
 	const response = context.getResponseObject();
 	const path = answerPath();
+	announcePath(context, path);
 	if (path !== 'afterStoring') {
 		settleOnAnswer(response, memory);
 		return path === 'fromExecution' ? { workflowData } : { workflowData, webhookResponse: ACCEPTED_BODY };

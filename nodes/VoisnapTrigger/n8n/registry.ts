@@ -16,18 +16,21 @@ import type { SecretsEntry } from './credentials';
  * | `alerts`   | workflow id + node id                     | Alert on Rejections: when each reason last alerted |
  * |            |                                           | and how many were refused since                    |
  * | `answerPath` | (one per process)                       | how accepted deliveries are answered here          |
+ * | `answerPathAnnounced` | (one per process)              | the path was logged (at the first accepted delivery) |
  */
 export const registry: {
 	memories: LruMap<TriggerMemory>;
 	secrets: LruMap<SecretsEntry>;
 	alerts: LruMap<RejectionAlertLimiter>;
-	/** Chosen on first use from n8n's version (answerPath.ts); lowered only on evidence. */
+	/** Chosen on first use from the running n8n's release (answerPath.ts); lowered only on evidence. */
 	answerPath: AnswerPath | undefined;
+	answerPathAnnounced: boolean;
 } = {
 	memories: new LruMap<TriggerMemory>(),
 	secrets: new LruMap<SecretsEntry>(),
 	alerts: new LruMap<RejectionAlertLimiter>(),
 	answerPath: undefined,
+	answerPathAnnounced: false,
 };
 
 export function memoryOf(workflowId: string | undefined, webhookId: string): TriggerMemory {

@@ -8,16 +8,18 @@ import type { AnswerPath } from './answerPath';
  *
  * | n8n, mode                 | the id reaches the database with            | when                                   | the save holds                       |
  * | ------------------------- | ------------------------------------------- | -------------------------------------- | ------------------------------------ |
- * | 2.x, queue (webhook proc) | the request's save, marked by the answer's  | after the insert and the enqueue,      | the memory, the delivery confirmed   |
+ * | 2.8+, queue (webhook proc)| the request's save, marked by the answer's  | after the insert and the enqueue,      | the memory, the delivery confirmed   |
  * |                           | getter (starting the run cleared the mark)  | before the 200                         | by that same getter                  |
- * | 2.x, regular, 1st delivery| the same                                    | after the insert, before the 200       | the same                             |
- * | 2.x, regular, once runs   | the run's end-of-run save, marked by the    | at the end of the run, after the 200   | the memory, the delivery confirmed   |
+ * | 2.8+, regular, 1st deliv. | the same                                    | after the insert, before the 200       | the same                             |
+ * | 2.8+, regular, once runs  | the run's end-of-run save, marked by the    | at the end of the run, after the 200   | the memory, the delivery confirmed   |
  * | are seen here (runsSave)  | execution's first step                      |                                        | by that step                         |
- * | 1.x, regular              | the request's save, marked on accepting     | right after the step's 200 (n8n saves  | the memory, the delivery confirmed   |
+ * | 1.x (and 2.0-2.7), regular| the request's save, marked on accepting     | right after the step's 200 (n8n saves  | the memory, the delivery confirmed   |
  * |                           |                                             | once the execution step has answered)  | by the step                          |
- * | 1.x, queue (webhook proc) | the same                                    | right after the relayed 200            | the memory plus the delivery (its    |
+ * | 1.x (2.0-2.7), queue      | the same                                    | right after the relayed 200            | the memory plus the delivery (its    |
  * |                           |                                             |                                        | claim is confirmed by the 200 after) |
- * | fallback (atOnce)         | the next delivery's save                    | n8n's next save of static data         | the memory, confirmed deliveries only|
+ * | fallback (atOnce), regular| the run's end-of-run save, marked by the    | at the end of the run, after the 200   | the memory, the delivery confirmed   |
+ * |                           | execution's first step                      |                                        | by that step                         |
+ * | fallback (atOnce), queue  | the next delivery's save                    | n8n's next save of static data         | the memory, confirmed deliveries only|
  * | any, a queue-mode worker  | nothing: the run's static data gets the     | only if a later node writes static     | what the run loaded, plus the        |
  * |                           | memory unmarked                             | data                                   | worker's own memory                  |
  *
@@ -47,17 +49,25 @@ interface WhereSeen {
 	runsSave: boolean;
 }
 
+/** Paths on which runs in the process that accepted the delivery save the memory at their end. */
+function runsCanSave(path: AnswerPath): boolean {
+	// afterStoring: keeps that write off the answer's path. atOnce: n8n's save for the request
+	// comes before it holds the execution, so the run's own save is the first that may hold the
+	// delivery; the tail of a burst must not wait for a next delivery that may never come.
+	return path === 'afterStoring' || path === 'atOnce';
+}
+
 /**
  * For the execution's first step: in a process that also accepts the trigger's deliveries (regular
- * mode) on n8n 2.x, runs save the memory from now on, which keeps that write off the answer's path.
+ * mode), on the paths above, runs save the memory from now on.
  */
 export function planForRun(path: AnswerPath, where: WhereSeen): SavePlan {
-	if (path === 'afterStoring' && where.receivesDeliveries) where.runsSave = true;
+	if (runsCanSave(path) && where.receivesDeliveries) where.runsSave = true;
 	return savePlan(path, where);
 }
 
 export function savePlan(path: AnswerPath, where: WhereSeen): SavePlan {
-	const runsSave = path === 'afterStoring' && where.receivesDeliveries && where.runsSave;
+	const runsSave = runsCanSave(path) && where.receivesDeliveries && where.runsSave;
 	return {
 		markOnAccept: path !== 'afterStoring',
 		holdsOwnDelivery: path === 'fromExecution',
