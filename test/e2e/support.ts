@@ -109,3 +109,20 @@ export function executionsPerDelivery(executions: Array<Parameters<typeof delive
 	return counts;
 }
 
+/** The answer path the node must take on n8n `version` (nodes/VoisnapTrigger/n8n/releases.ts). */
+export function expectedPathOn(version: string): 'fromExecution' | 'afterStoring' {
+	const [major, minor] = version.split('.').map(Number);
+	return major < 2 || (major === 2 && minor < 8) ? 'fromExecution' : 'afterStoring';
+}
+
+/** What the node logs when it falls back (answerPath.ts): never, on a release it was measured on. */
+export const FALLBACK_WARNING = /n8n read the answer before storing the execution|n8n answered without reading the answer/;
+
+/**
+ * An n8n-workflow of the other major line than n8n's, put into the nodes folder before the
+ * package: the copy the package then resolves. The node must take n8n's release from n8n.
+ */
+export function foreignWorkflowCopyFor(version: string): string {
+	return version.startsWith('1.') ? '2.41.0' : '1.120.31';
+}
+

@@ -30,6 +30,11 @@ export interface N8nSetup {
 	workflows: WorkflowJson[];
 	/** Tarballs or folders of other `n8n-nodes-*` packages to install beside this one (in every process). */
 	extraPackages?: string[];
+	/**
+	 * An n8n-workflow release put into every nodes folder before the package (userFolder.ts):
+	 * the node must take n8n's release from n8n, not from the copy it resolves.
+	 */
+	foreignWorkflowCopy?: string;
 	/** Install this repository's package (default true). */
 	installPackage?: boolean;
 	/** Set up the instance owner (OWNER in rest.ts) once n8n is up, so the editor can log in. */
@@ -171,7 +176,8 @@ export abstract class N8nDeployment {
 		const { cli, cliFolder } = provisioning;
 		try {
 			// As a user does on each machine: the package in every process's .n8n/nodes.
-			await Promise.all(provisioning.userFolders.map((folder) => installPackages(folder, provisioning.packages)));
+			const packageOptions = { node: this.install.node, foreignWorkflowCopy: this.setup.foreignWorkflowCopy };
+			await Promise.all(provisioning.userFolders.map((folder) => installPackages(folder, provisioning.packages, packageOptions)));
 			this.timings.npmInstall = lap();
 			await provisioning.prepareDatabase();
 			this.timings.database = lap();

@@ -12,7 +12,7 @@ export { n8nEnvironment } from './environment';
 export type { N8nInstall } from './install';
 export { DEFAULT_N8N_VERSION, REPO_DIR, installN8n, n8nVersionFromEnv } from './install';
 export type { Execution, N8nSetup } from './deployment';
-export { N8nDeployment } from './deployment';
+export { N8nDeployment, isRegistered } from './deployment';
 export type { StartOptions, WaitForIdleOptions } from './instance';
 export { N8nInstance } from './instance';
 export type { N8nProcessOptions, QueueRole } from './n8nProcess';

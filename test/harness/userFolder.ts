@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 import type { N8nDatabase } from './database';
 import type { N8nInstall } from './install';
@@ -15,35 +15,67 @@ import type { CredentialJson, WorkflowJson } from './workflows';
 /** Runs `n8n <args>` for one user folder (its environment included). */
 export type N8nCli = (args: string[]) => Promise<{ stdout: string; stderr: string }>;
 
+export interface PackageInstallOptions {
+	/** The Node.js that runs n8n: a user runs npm under it (24 for n8n 2.x). */
+	node: string;
+	/**
+	 * An n8n-workflow release put into the nodes folder first, as another package's install
+	 * (or an older release of this one) could: the node must still take n8n's release from n8n.
+	 */
+	foreignWorkflowCopy?: string;
+}
+
+/** npm's own environment: none of the npm_config_* (ignore-scripts=true among them) that `npm test` hands its children. */
+function userNpmEnvironment(node: string): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = {};
+	for (const [name, value] of Object.entries(process.env)) {
+		if (!/^npm_(config|package|lifecycle)_/i.test(name)) env[name] = value;
+	}
+	env.PATH = `${dirname(node)}:${process.env.PATH ?? ''}`;
+	return env;
+}
+
+/** The packages at the top of `nodes/node_modules` (scoped ones as `@scope/name`). */
+function installedTopLevel(nodesDir: string): string[] {
+	const modules = join(nodesDir, 'node_modules');
+	if (!existsSync(modules)) return [];
+	return readdirSync(modules)
+		.filter((entry) => !entry.startsWith('.'))
+		.flatMap((entry) => (entry.startsWith('@') ? readdirSync(join(modules, entry)).map((name) => `${entry}/${name}`) : [entry]))
+		.sort();
+}
+
+function packageNameOf(folder: string): string {
+	return (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name: string }).name;
+}
+
 /**
- * As the Community Nodes screen does: `<userFolder>/.n8n/nodes`, a folder with its own
- * package.json, the packages installed there without install scripts and without their peer
- * dependencies (n8n's installer strips them; n8n lends its own n8n-workflow through NODE_PATH).
- * Folders are copied in (`--install-links`), not linked.
+ * As a user installs the package from a release tarball (README "Installation"): in
+ * `<userFolder>/.n8n/nodes`, exactly `npm install <tarball>`, with npm's defaults (install
+ * scripts on, peer dependencies as npm decides), under the Node.js that runs n8n. The folder
+ * must then hold nothing the package brought along: no n8n-workflow, no dependency. Folders (the
+ * benchmark's extra packages) are copied in (`--install-links`), not linked.
  */
-export async function installPackages(userFolder: string, packages: string[]): Promise<void> {
+export async function installPackages(userFolder: string, packages: string[], options: PackageInstallOptions): Promise<void> {
 	const nodesDir = join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
-	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
-	if (packages.length === 0) return;
-	await run(
-		'npm',
-		[
-			'install',
-			...packages,
-			'--ignore-scripts',
-			'--legacy-peer-deps',
-			'--install-links',
-			'--install-strategy=shallow',
-			'--bin-links=false',
-			'--package-lock=false',
-			'--prefer-offline',
-			'--no-audit',
-			'--no-fund',
-			'--loglevel=error',
-		],
-		{ cwd: nodesDir },
-	);
+	const env = userNpmEnvironment(options.node);
+	const quiet = ['--no-audit', '--no-fund', '--loglevel=error'];
+	if (options.foreignWorkflowCopy) {
+		await run('npm', ['install', `n8n-workflow@${options.foreignWorkflowCopy}`, '--ignore-scripts', ...quiet], { cwd: nodesDir, env });
+	}
+	const before = installedTopLevel(nodesDir);
+	const tarballs = packages.filter((entry) => entry.endsWith('.tgz'));
+	const folders = packages.filter((entry) => !entry.endsWith('.tgz'));
+	for (const tarball of tarballs) await run('npm', ['install', tarball, ...quiet], { cwd: nodesDir, env });
+	if (folders.length > 0) {
+		await run('npm', ['install', ...folders, '--install-links', '--ignore-scripts', ...quiet], { cwd: nodesDir, env });
+	}
+	const asked = [...tarballs.map((tarball) => basename(tarball).replace(/-\d+\.\d+\.\d+[^/]*\.tgz$/, '')), ...folders.map(packageNameOf)];
+	const brought = installedTopLevel(nodesDir).filter((name) => !before.includes(name) && !asked.includes(name));
+	if (brought.length > 0) {
+		throw new Error(`npm install of ${asked.join(', ')} in ${nodesDir} also installed ${brought.length} other packages (${brought.slice(0, 10).join(', ')}...): a community package must bring nothing along`);
+	}
 }
 
 /**
