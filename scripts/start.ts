@@ -68,7 +68,7 @@ n8n ${version} is running with n8n-nodes-voisnap and the workflow "${workflow.na
   Editor          ${n8n.baseUrl}/workflow/${workflow.id}
                   log in as ${OWNER.email} / ${OWNER.password}
   Production URL  ${webhookUrl}
-                  (what you would paste into the Voisnap Console)
+                  (where a webhook in the Voisnap Console would point)
   Signing secret  ${secret}  (${origin})
 
 Send a signed sample event from another terminal:
