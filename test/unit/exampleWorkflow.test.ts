@@ -176,7 +176,10 @@ describe('examples/voisnap-events.json', () => {
 			parameters: { events: ['*'], routing: 'byEventType', options: { alertOnRejections: true } },
 			credentials: { voisnapApi: { id: 'voisnap-example', name: 'Voisnap' } },
 		});
-		// A fixed id would give every import the same Production URL: a second import clashes.
+		// A fixed id would give every import the same Production URL, so a second import clashes:
+		// n8n's editor (read in 2.41.1's useCanvasOperations and its resolveNodeWebhook) gives a
+		// node with webhooks and no webhookId a fresh one, but replaces a fixed one on import only
+		// for its own Webhook, Form and MCP triggers.
 		expect(trigger).not.toHaveProperty('webhookId');
 	});
 
