@@ -179,7 +179,7 @@ describe('examples/voisnap-events.json', () => {
 		// A fixed id would give every import the same Production URL, so a second import clashes:
 		// n8n's editor (read in 2.41.1's useCanvasOperations and its resolveNodeWebhook) gives a
 		// node with webhooks and no webhookId a fresh one, but replaces a fixed one on import only
-		// for its own Webhook, Form and MCP triggers.
+		// for its own Form Trigger.
 		expect(trigger).not.toHaveProperty('webhookId');
 	});
 
