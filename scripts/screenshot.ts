@@ -4,7 +4,7 @@
  * Voisnap Trigger's node details right after "Execute step" received a signed SessionEnded
  * test event, the item on the SessionEnded branch.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,7 +18,12 @@ const TARGET = join(REPO_DIR, 'docs', 'editor-test-event.png');
 const SHOTS = join(REPO_DIR, '.tmp', 'screenshot');
 
 async function main(): Promise<void> {
-	const workflow = { ...(JSON.parse(readFileSync(join(REPO_DIR, 'examples', 'voisnap-events.json'), 'utf8')) as WorkflowJson), active: false };
+	const example = JSON.parse(readFileSync(join(REPO_DIR, 'examples', 'voisnap-events.json'), 'utf8')) as WorkflowJson;
+	// The example carries no webhook id (each import gets its own URL); the harness needs one.
+	const nodes = example.nodes.map((node) =>
+		node.type === 'n8n-nodes-voisnap.voisnapTrigger' && !node.webhookId ? { ...node, webhookId: randomUUID() } : node,
+	);
+	const workflow = { ...example, nodes, active: false };
 	const trigger = workflow.nodes.find((node) => node.type === 'n8n-nodes-voisnap.voisnapTrigger');
 	const credential = trigger?.credentials?.voisnapApi;
 	if (!trigger || !credential) throw new Error('examples/voisnap-events.json has no Voisnap Trigger with a credential');

@@ -3,7 +3,7 @@
  * credential and the example workflow active, until Ctrl-C. Writes what `npm run send-event`
  * needs to .tmp/start.json.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,9 +15,16 @@ import { START_FILE } from './lib/sendEvent';
 const EXAMPLE = join(REPO_DIR, 'examples', 'voisnap-events.json');
 const DEFAULT_PORT = 5678;
 
+/**
+ * The example, active. It carries no webhook id (so that each import into an n8n gets its own
+ * URL); the harness imports it as it is, so the trigger gets a fresh one here.
+ */
 function exampleWorkflow(): WorkflowJson {
 	const workflow = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as WorkflowJson;
-	return { ...workflow, active: true };
+	const nodes = workflow.nodes.map((node) =>
+		node.type === 'n8n-nodes-voisnap.voisnapTrigger' && !node.webhookId ? { ...node, webhookId: randomUUID() } : node,
+	);
+	return { ...workflow, nodes, active: true };
 }
 
 function signingSecret(): { secret: string; origin: string } {
@@ -61,7 +68,7 @@ n8n ${version} is running with n8n-nodes-voisnap and the workflow "${workflow.na
   Editor          ${n8n.baseUrl}/workflow/${workflow.id}
                   log in as ${OWNER.email} / ${OWNER.password}
   Production URL  ${webhookUrl}
-                  (what you would paste into the Voisnap Console)
+                  (where a webhook in the Voisnap Console would point)
   Signing secret  ${secret}  (${origin})
 
 Send a signed sample event from another terminal:

@@ -105,14 +105,14 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 		const help = await step('trigger-help', () => editor.triggerPanelHelp());
 		expect(help).toContain('Pull in a test event from Voisnap');
-		expect(help).toContain("paste it into the Voisnap Console's test sender");
+		expect(help).toContain('point a webhook in the Voisnap Console at it while you test');
 		expect(help).toContain('npm run send-event -- --url <Test URL> --secret <signing secret>');
 
 		const listening = await step('listening', () => editor.listenForTestEvent());
 		expect(listening).toContain('Listening for test event');
 		// While listening, the node's notice still says where the test event must go.
 		const parameters = await editor.nodeParametersText();
-		expect(parameters).toContain("send a delivery to the Test URL above from the Voisnap Console's test sender");
+		expect(parameters).toContain('send a delivery to the Test URL above: point a webhook in the Voisnap Console at it while you test');
 		expect(parameters).toContain('npm run send-event -- --url <Test URL>');
 
 		const delivery = signedDelivery({ secret: SECRET, body: eventFixture('SessionEnded'), deliveryId: 'dlv_editor_genuine' });

@@ -60,13 +60,13 @@ const OUTPUTS: readonly Output[] = [...ROUTES, 'Rejected'];
 
 /** Which node each trigger output feeds. */
 const INTENDED: Record<Output, string[]> = {
-	SessionStarted: ['Log call started'],
-	SessionEnded: ['CRM: upsert conversation'],
-	AnalysisCompleted: ['CRM: update analysis', 'Email: follow-up draft'],
-	TransferInitiated: ['Notify transfer'],
+	SessionStarted: ['Call started (swap in: your log)'],
+	SessionEnded: ['CRM upsert (swap in: HubSpot or Salesforce)'],
+	AnalysisCompleted: ['CRM analysis update (swap in: HubSpot or Salesforce)', 'Follow-up email draft (swap in: Gmail or SMTP)'],
+	TransferInitiated: ['Transfer notice (swap in: Slack)'],
 	Error: ['Recoverable?'],
-	Other: ['Unknown event (new Voisnap type)'],
-	Rejected: ['Alert: deliveries refused'],
+	Other: ['New event type (swap in: a new branch)'],
+	Rejected: ['Refused deliveries alert (swap in: Slack)'],
 };
 
 /** The fixture whose event takes each route. */
@@ -168,7 +168,7 @@ describe('examples/voisnap-events.json', () => {
 		expect(new Set(nodes.map((node) => node.id)).size).toBe(nodes.length);
 	});
 
-	it('has one Voisnap Trigger, routing by event type, with a fixed webhook id and the Voisnap credential', () => {
+	it('has one Voisnap Trigger, routing by event type, with the Voisnap credential and no webhook id (n8n assigns one per import)', () => {
 		expect(nodes.filter((node) => node.type === TRIGGER_TYPE)).toEqual([trigger]);
 		expect(trigger).toMatchObject({
 			type: TRIGGER_TYPE,
@@ -176,7 +176,11 @@ describe('examples/voisnap-events.json', () => {
 			parameters: { events: ['*'], routing: 'byEventType', options: { alertOnRejections: true } },
 			credentials: { voisnapApi: { id: 'voisnap-example', name: 'Voisnap' } },
 		});
-		expect(trigger.webhookId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+		// A fixed id would give every import the same Production URL, so a second import clashes:
+		// n8n's editor (read in 2.41.1's useCanvasOperations and its resolveNodeWebhook) gives a
+		// node with webhooks and no webhookId a fresh one, but replaces a fixed one on import only
+		// for its own Form Trigger.
+		expect(trigger).not.toHaveProperty('webhookId');
 	});
 
 	it('wires each of the six outputs, in the order of ROUTES, then Rejected, to its intended node', () => {
@@ -204,10 +208,10 @@ describe('examples/voisnap-events.json', () => {
 		expect(conditions.options.version).toBe(recoverable.typeVersion >= 2.2 ? 2 : 1);
 		expect(typeof emittedItem('Error').data).toBe('object');
 		expect(typeof (emittedItem('Error').data as { recoverable: unknown }).recoverable).toBe('boolean');
-		expect(targets('Recoverable?', 0)).toEqual(['Log recoverable error']);
-		expect(targets('Recoverable?', 1)).toEqual(['Alert: agent error']);
-		expect(byName.get('Log recoverable error')?.type).toBe('n8n-nodes-base.noOp');
-		expect(byName.get('Alert: agent error')?.type).toBe('n8n-nodes-base.set');
+		expect(targets('Recoverable?', 0)).toEqual(['Recoverable error (swap in: your log)']);
+		expect(targets('Recoverable?', 1)).toEqual(['Agent error alert (swap in: Slack or PagerDuty)']);
+		expect(byName.get('Recoverable error (swap in: your log)')?.type).toBe('n8n-nodes-base.noOp');
+		expect(byName.get('Agent error alert (swap in: Slack or PagerDuty)')?.type).toBe('n8n-nodes-base.set');
 	});
 
 	it('uses only built-in nodes that need no account (and the trigger), at versions both n8n lines have', () => {
@@ -218,9 +222,9 @@ describe('examples/voisnap-events.json', () => {
 				allowed: true,
 			});
 		}
-		expect(byName.get('Log call started')?.type).toBe('n8n-nodes-base.set');
-		expect(byName.get('Notify transfer')?.type).toBe('n8n-nodes-base.noOp');
-		expect(byName.get('Unknown event (new Voisnap type)')?.type).toBe('n8n-nodes-base.noOp');
+		expect(byName.get('Call started (swap in: your log)')?.type).toBe('n8n-nodes-base.set');
+		expect(byName.get('Transfer notice (swap in: Slack)')?.type).toBe('n8n-nodes-base.noOp');
+		expect(byName.get('New event type (swap in: a new branch)')?.type).toBe('n8n-nodes-base.noOp');
 	});
 
 	it('connects only existing nodes, and every node but the trigger is reached', () => {
@@ -286,25 +290,34 @@ describe('examples/voisnap-events.json', () => {
 		const field = (name: string, fieldName: string) =>
 			assignments(byName.get(name) as WorkflowNode).find((assignment) => assignment.name === fieldName);
 
-		expect([...paths('CRM: upsert conversation')]).toEqual(
+		expect([...paths('CRM upsert (swap in: HubSpot or Salesforce)')]).toEqual(
 			expect.arrayContaining(['data.conversationId', 'data.durationSeconds', 'data.cost', 'data.endReason', 'delivery.id']),
 		);
-		expect(field('CRM: upsert conversation', 'durationSeconds')).toMatchObject({ type: 'number' });
-		expect(field('CRM: upsert conversation', 'cost')).toMatchObject({ type: 'number' });
-		expect([...paths('CRM: update analysis')]).toEqual(
+		expect(field('CRM upsert (swap in: HubSpot or Salesforce)', 'durationSeconds')).toMatchObject({ type: 'number' });
+		expect(field('CRM upsert (swap in: HubSpot or Salesforce)', 'cost')).toMatchObject({ type: 'number' });
+		expect([...paths('CRM analysis update (swap in: HubSpot or Salesforce)')]).toEqual(
 			expect.arrayContaining(['data.summary', 'data.sentiment', 'data.customFields.resolution_status']),
 		);
-		const subjectAndBody = [field('Email: follow-up draft', 'subject'), field('Email: follow-up draft', 'body')]
+		const subjectAndBody = [field('Follow-up email draft (swap in: Gmail or SMTP)', 'subject'), field('Follow-up email draft (swap in: Gmail or SMTP)', 'body')]
 			.map((assignment) => String(assignment?.value))
 			.join('\n');
 		const emailPaths = jsonPaths(subjectAndBody).map((path) => path.join('.'));
-		expect(emailPaths).toEqual(
-			expect.arrayContaining(['data.summary', 'data.sentiment', 'data.customFields.resolution_status']),
-		);
-		expect([...paths('Alert: agent error')]).toEqual(expect.arrayContaining(['data.errorCode', 'data.errorMessage']));
-		expect([...paths('Alert: deliveries refused')]).toEqual(
+		expect(emailPaths).toEqual(expect.arrayContaining(['data.summary', 'data.customFields.resolution_status']));
+		// Subject and body are what a Gmail or SMTP node sends: nothing meant only for the team.
+		expect(emailPaths).not.toContain('data.sentiment');
+		expect(emailPaths).not.toContain('data.conversationId');
+		expect(subjectAndBody).not.toMatch(/internal|remove before/i);
+		expect(field('Follow-up email draft (swap in: Gmail or SMTP)', 'sentiment')).toMatchObject({ value: '={{ $json.data.sentiment }}' });
+		expect([...paths('Agent error alert (swap in: Slack or PagerDuty)')]).toEqual(expect.arrayContaining(['data.errorCode', 'data.errorMessage']));
+		expect([...paths('Refused deliveries alert (swap in: Slack)')]).toEqual(
 			expect.arrayContaining(['rejection.reason', 'rejection.message', 'rejection.advice', 'rejection.count', 'rejection.since']),
 		);
+	});
+
+	it('names every placeholder for what it stands for and the real node to swap in', () => {
+		for (const node of workNodes.filter((n) => n !== trigger && n.type !== 'n8n-nodes-base.if')) {
+			expect(node.name).toMatch(/ \(swap in: [^)]+\)$/);
+		}
 	});
 
 	it('has sticky notes saying where the real CRM, email and alerting nodes go', () => {

@@ -26,11 +26,11 @@ function compareVersions(a: string, b: string): number {
 }
 
 describe('versions', () => {
-	it('the CHANGELOG has a section for the package version', () => {
-		expect(changelog).toMatch(new RegExp(`^## ${manifest.version.replace(/\./g, '\\.')}$`, 'm'));
+	it('the CHANGELOG has a dated section for the package version: "## 0.2.0 (2026-12-07)"', () => {
+		expect(changelog).toMatch(new RegExp(`^## ${manifest.version.replace(/\./g, '\\.')} \\(\\d{4}-\\d{2}-\\d{2}\\)$`, 'm'));
 	});
 
-	it('every node version in the README is in a released package up to this one, or marked unreleased', () => {
+	it('every node version in the README is in a release up to this one, or marked unreleased', () => {
 		const packages = historyPackages();
 		expect(packages.length).toBeGreaterThanOrEqual(2);
 		for (const cell of packages) {

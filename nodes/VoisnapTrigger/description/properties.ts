@@ -12,7 +12,7 @@ import { ALL_EVENTS } from '../contract/eventsFilter';
 
 export const setupNotice: INodeProperties = {
 	displayName:
-		"To test: click Execute step (Listen for test event), then send a delivery to the Test URL above from the Voisnap Console's test sender, or with npm run send-event -- --url &lt;Test URL&gt; from a clone of n8n-nodes-voisnap. Test deliveries are never remembered, so one can be sent again. For production: copy the Production URL into the Voisnap Console (Webhooks → Add endpoint) and its signing secret into the credential.",
+		"To test: click Execute step (Listen for test event), then send a delivery to the Test URL above: point a webhook in the Voisnap Console at it while you test, or run npm run send-event -- --url &lt;Test URL&gt; from a clone of n8n-nodes-voisnap. Test deliveries are never remembered, so one can be sent again. For production: point the Voisnap webhook at the Production URL and put its signing secret into the credential.",
 	name: 'setupNotice',
 	type: 'notice',
 	default: '',

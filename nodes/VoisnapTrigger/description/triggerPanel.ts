@@ -12,15 +12,15 @@ import type { TriggerPanelDefinition } from 'n8n-workflow';
  */
 
 const SEND_TEST_EVENT =
-	"send a delivery to the node's <b>Test URL</b> (under <i>Webhook URLs</i> above the parameters): paste it into the Voisnap Console's test sender, or, from a clone of n8n-nodes-voisnap, run <code>npm run send-event -- --url &lt;Test URL&gt; --secret &lt;signing secret&gt;</code>";
+	"send a delivery to the node's <b>Test URL</b> (under <i>Webhook URLs</i> above the parameters): point a webhook in the Voisnap Console at it while you test, or, from a clone of n8n-nodes-voisnap, run <code>npm run send-event -- --url &lt;Test URL&gt; --secret &lt;signing secret&gt;</code>";
 
 const PRODUCTION =
-	"<b>Use production mode to run your workflow automatically</b>. Paste the <b>Production URL</b> into the Voisnap Console (<i>Webhooks → Add endpoint</i>)";
+	"<b>Use production mode to run your workflow automatically</b>. Point the webhook in the Voisnap Console at the <b>Production URL</b>";
 
 export const eventTriggerDescription = 'Waiting for a signed Voisnap delivery to the Test URL';
 
 export const activationMessage =
-	'Voisnap deliveries to the Production URL now start this workflow. Paste that URL into the Voisnap Console (Webhooks → Add endpoint) if you have not yet.';
+	'Voisnap deliveries to the Production URL now start this workflow. Point the webhook in the Voisnap Console at that URL if you have not yet.';
 
 export const triggerPanel: TriggerPanelDefinition = {
 	header: 'Pull in a test event from Voisnap',
