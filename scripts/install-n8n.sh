@@ -87,13 +87,16 @@ rebuild_sqlite() {
 
 # The environment n8n's own check command runs with (as test/harness/environment.ts sets it).
 n8n_check_env() {
-  local folder="$1"
+  local folder="$1" dir="$2"
   local -a env=(
     "PATH=$(dirname "$node_bin"):$PATH" "HOME=$HOME" "N8N_USER_FOLDER=$folder" DB_TYPE=sqlite
     N8N_ENCRYPTION_KEY=install-check N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false
     N8N_TEMPLATES_ENABLED=false N8N_PERSONALIZATION_ENABLED=false NO_COLOR=1
   )
-  if [ "$major" -ge 2 ]; then env+=(N8N_DISABLED_MODULES=mcp-registry); else env+=(N8N_EXPRESSION_ENGINE=legacy); fi
+  # 2.x releases without the mcp-registry module (2.0.3, 2.7.5, 2.20.12, ...) reject the value as
+  # "Unknown module": set it only where the module exists (as test/harness/environment.ts does).
+  if [ -d "$dir/node_modules/n8n/dist/modules/mcp-registry" ]; then env+=(N8N_DISABLED_MODULES=mcp-registry); fi
+  if [ "$major" -lt 2 ]; then env+=(N8N_EXPRESSION_ENGINE=legacy); fi
   printf '%s\n' "${env[@]}"
 }
 
@@ -107,7 +110,7 @@ check_install() {
   fi
   folder="$(mktemp -d)"
   local -a check_env
-  mapfile -t check_env < <(n8n_check_env "$folder")
+  mapfile -t check_env < <(n8n_check_env "$folder" "$dir")
   # Opens (and migrates) a new SQLite database: what failed for users when sqlite3 was not built.
   if ! output="$(cd "$folder" && env -i "${check_env[@]}" timeout 180 "$node_bin" "$dir/node_modules/n8n/bin/n8n" list:workflow 2>&1)"; then
     rm -rf "$folder"
@@ -142,10 +145,10 @@ fi
 if [ ! -d "$n8n_dir" ]; then
   tmp="$(mktemp -d "$cache/.n8n-$version-XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
-  # n8n 1.x pins an xlsx tarball on a host that is often unreachable; the registry's 0.18.5 is
-  # the same library.
+  # Every n8n before 2.41 (1.x and 2.x alike) pins an xlsx tarball on a host that is often
+  # unreachable; the registry's 0.18.5 is the same library.
   overrides='{}'
-  [ "$major" -lt 2 ] && overrides='{"xlsx":"0.18.5"}'
+  if [ "$(printf '%s\n' "$version" 2.41.0 | sort -V | head -n1)" != 2.41.0 ]; then overrides='{"xlsx":"0.18.5"}'; fi
   cat > "$tmp/package.json" <<JSON
 { "private": true, "dependencies": { "n8n": "$version" }, "overrides": $overrides }
 JSON
