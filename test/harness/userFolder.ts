@@ -4,6 +4,8 @@ import { join } from 'node:path';
 
 import type { N8nDatabase } from './database';
 import type { N8nInstall } from './install';
+import type { InstallRoute } from './installRoutes';
+import { installByRoute, routeOutcomeFile } from './installRoutes';
 import { run } from './processes';
 import type { CredentialJson, WorkflowJson } from './workflows';
 
@@ -21,7 +23,15 @@ export type N8nCli = (args: string[]) => Promise<{ stdout: string; stderr: strin
  * dependencies (n8n's installer strips them; n8n lends its own n8n-workflow through NODE_PATH).
  * Folders are copied in (`--install-links`), not linked.
  */
-export async function installPackages(userFolder: string, packages: string[]): Promise<void> {
+export async function installPackages(userFolder: string, packages: string[], byRoute?: { route: InstallRoute; install: N8nInstall }): Promise<void> {
+	if (byRoute && packages.length > 0) {
+		// One of the ways users install (installRoutes.ts), package by package; what it left
+		// behind is recorded in <userFolder>/.n8n/install-route.json.
+		const outcomes = [];
+		for (const tarball of packages) outcomes.push(await installByRoute(userFolder, tarball, byRoute.route, byRoute.install));
+		writeFileSync(routeOutcomeFile(userFolder), JSON.stringify(outcomes, null, 2));
+		return;
+	}
 	const nodesDir = join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
 	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
