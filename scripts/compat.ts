@@ -15,6 +15,7 @@
  *   VOISNAP_COMPAT_QUEUE         releases that also run queue mode (default "1.123.81 2.8.0 2.41.1 latest")
  *   VOISNAP_COMPAT_ENGINE_V2     releases that also run an Engine 2.0 workflow (default "2.41.1 latest")
  *   VOISNAP_COMPAT_BURST         deliveries per burst (default 100)
+ *   VOISNAP_COMPAT_COMMIT        the commit to stamp the rows with (default: this checkout's HEAD)
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
@@ -36,6 +37,8 @@ const docPath = process.env.VOISNAP_COMPAT_DOC === '-' ? undefined : resolve(REP
 const queueReleases = words(process.env.VOISNAP_COMPAT_QUEUE, '1.123.81 2.8.0 2.41.1 latest');
 const engineV2Releases = words(process.env.VOISNAP_COMPAT_ENGINE_V2, '2.41.1 latest');
 const results = join(outDir, 'results.jsonl');
+/** The code measured: taken once, at the start. */
+const measuredCommit = commit();
 
 function say(message: string): void {
 	process.stdout.write(`[compat ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -45,8 +48,9 @@ function note(row: Omit<Row, 'table' | 'release' | 'route'> & Pick<Row, 'table' 
 	appendFileSync(results, `${JSON.stringify(row)}\n`);
 }
 
-/** This checkout's commit, `-dirty` when files other than the document differ from it. */
+/** This checkout's commit (VOISNAP_COMPAT_COMMIT if set), `-dirty` when files other than the document differ from it. */
 function commit(): string {
+	if (process.env.VOISNAP_COMPAT_COMMIT) return process.env.VOISNAP_COMPAT_COMMIT;
 	try {
 		const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR, encoding: 'utf8' }).trim();
 		const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_DIR, encoding: 'utf8' })
@@ -101,7 +105,7 @@ function render(): void {
 	if (!docPath || !existsSync(results)) return;
 	const old = existsSync(docPath) ? rowsOfDocument(readFileSync(docPath, 'utf8')) : [];
 	const packageVersion = (JSON.parse(readFileSync(join(REPO_DIR, 'package.json'), 'utf8')) as { version: string }).version;
-	const fresh = rowsOfResults(readFileSync(results, 'utf8').split('\n'), { packageVersion, commit: commit(), date: new Date().toISOString().slice(0, 10) });
+	const fresh = rowsOfResults(readFileSync(results, 'utf8').split('\n'), { packageVersion, commit: measuredCommit, date: new Date().toISOString().slice(0, 10) });
 	writeFileSync(docPath, renderDocument(mergeRows(old, fresh)));
 }
 
