@@ -92,8 +92,16 @@ n8n release, one at a time, and each install route, it installs that n8n (cached
 the clone by scripts/install-n8n.sh), installs the packed package into a fresh \`~/.n8n/nodes\`, starts
 n8n on SQLite and checks over HTTP (test/compat/compat.test.ts). Not part of \`npm test\`; the
 Compatibility workflow (.github/workflows/compat.yml) runs it weekly, on tags and before a release.
-Each release gets at most 20 minutes, else it is reported "timed out". Rows of releases not run in an
-invocation are kept, so \`npm run test:compat -- 2.7.5\` rewrites only 2.7.5's rows.
+Each release gets at most 30 minutes (\`VOISNAP_COMPAT_TIMEOUT_MIN\`), install included, else it is
+reported "timed out"; a release whose install fails is reported "does not install here" (2.41.3, for
+one: the registry here lacks internals it pins). Rows of releases not run in an invocation are kept,
+so \`npm run test:compat -- 2.7.5\` rewrites only 2.7.5's rows.
+
+Default set: 1.41.1 (below the floor), 1.49.0, 1.94.1, 1.123.81, 2.7.5, 2.8.0, 2.39.0, 2.41.1; CI adds
+the newest n8n on npm. Queue mode runs on 1.123.81, 2.8.0, 2.41.1 and the newest (installer route
+only); the Engine 2.0 workflow on 2.41.1 and the newest. Bursts are 100 deliveries
+(\`VOISNAP_COMPAT_BURST\`); n8n runs with its default expression engine (1.x: \`legacy\`, as on
+Node.js 20 it must).
 
 Supported floor: n8n ${SUPPORTED_FLOOR}
 
@@ -122,6 +130,15 @@ Install routes (both use the tarball of \`npm pack\` where a user would name the
 
 Emulation: test/harness/installRoutes.ts.
 
+n8n facts the checks rely on: the node and credential types n8n loaded are in
+\`<N8N_USER_FOLDER>/.cache/n8n/public/types/nodes.json\` and \`credentials.json\` (n8n-core 2.41.1
+\`dist/instance-settings/instance-settings.js:34\` \`staticCacheDir\`; served at \`/types/*.json\`, behind a
+login on 2.x: n8n 2.41.1 \`dist/server.js:383\`); \`N8N_DISABLED_MODULES\` naming a module a release does
+not ship makes it refuse to start ("Unknown module"), so it is set only where
+\`dist/modules/mcp-registry\` exists (absent in 2.7.5, present in 2.41.1); n8n 2.0.x's
+\`import:workflow\` needs a \`versionId\`; every release before 2.41 pins an \`xlsx\` tarball on an
+unreachable host (scripts/install-n8n.sh overrides it with the registry's 0.18.5).
+
 Columns:
 
 - **measured**: package version @ commit of this repository, and the date.
@@ -143,6 +160,9 @@ Columns:
 - **SIGKILL lost**: SIGKILL when 40% of a retrying sender's burst is acknowledged, restart, the sender
   retries until acknowledged: acknowledged deliveries without an execution n8n holds (want 0);
   **ran twice**: deliveries that ran in two executions.
+- **Engine 2.0**: a workflow with \`settings.engineType: 'v2'\`, run with \`N8N_ENABLED_MODULES=engine-v2\`
+  where n8n ships that module (without it 2.41.1 answers every delivery 400 "Engine 2.0 is not
+  available. Enable the \`engine-v2\` module with N8N_ENABLED_MODULES.").
 - **time**: seconds for the route (start, checks, stops); per release (install included) in the last
   table.
 `;
