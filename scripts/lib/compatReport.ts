@@ -205,8 +205,18 @@ export function renderDocument(rows: Row[]): string {
 		of('release').map((row) => [cell(row.release), measured(row), cell(row.status), cell(row.installSeconds), cell(row.releaseSeconds)]),
 	);
 	const details = of('regular')
-		.filter((row) => row.restartDetail || row.sigkillDetail || row.installCommand)
-		.map((row) => `- ${row.release} ${row.route}: ${[row.installCommand && `\`${String(row.installCommand)}\``, row.restartDetail, row.sigkillDetail && `SIGKILL: ${String(row.sigkillDetail)}`].filter(Boolean).join('; ')}`);
+		.filter((row) => row.restartDetail || row.sigkillDetail || row.installCommand || row.unsettled)
+		.map(
+			(row) =>
+				`- ${row.release} ${row.route}: ${[
+					row.installCommand && `\`${String(row.installCommand)}\``,
+					row.restartDetail && `restart: ${String(row.restartDetail)}`,
+					row.sigkillDetail && `SIGKILL: ${String(row.sigkillDetail)}`,
+					row.unsettled && `did not settle: ${String(row.unsettled)}`,
+				]
+					.filter(Boolean)
+					.join('; ')}`,
+		);
 	return [
 		HEADER,
 		'## Regular mode (SQLite, one process)',

@@ -85,10 +85,31 @@ function distinctDeliveries(tag: string, count: number): Array<{ id: string; bod
 	});
 }
 
+/**
+ * n8n that never settles (executions left `new` by a killed process, which some releases never
+ * mark crashed: 2.7.5 left 18 after a SIGKILL) must not stop the suite: what did not settle is
+ * collected here and reported in the row, and the executions are read as they are.
+ */
+const unsettled: string[] = [];
+
+async function settle(n8n: Pick<N8nDeployment, 'waitForIdle'>, workflow: WorkflowJson, atLeast: number, quietMs: number, timeoutMs = 90_000): Promise<void> {
+	try {
+		await n8n.waitForIdle({ workflowId: workflow.id, atLeast, quietMs, timeoutMs });
+	} catch (error) {
+		unsettled.push(`${workflow.name}: ${(error as Error).message.split('\n')[0]}`);
+	}
+}
+
 async function newExecutions(n8n: Pick<N8nDeployment, 'executions' | 'waitForIdle'>, workflow: WorkflowJson, before: Set<string>, atLeast = 0, quietMs = 1_500): Promise<Execution[]> {
-	await n8n.waitForIdle({ workflowId: workflow.id, atLeast: before.size + atLeast, quietMs, timeoutMs: 180_000 });
+	await settle(n8n, workflow, before.size + atLeast, quietMs);
 	return (await n8n.executions(workflow.id)).filter((execution) => !before.has(execution.id));
 }
+
+/** Executions per status, e.g. `success 60, crashed 21, new 18`. */
+const statusTally = (executions: Execution[]) =>
+	Object.entries(executions.reduce<Record<string, number>>((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {}))
+		.map(([status, count]) => `${status} ${count}`)
+		.join(', ');
 
 async function executionIds(n8n: Pick<N8nDeployment, 'executions'>, workflow: WorkflowJson): Promise<Set<string>> {
 	return new Set((await n8n.executions(workflow.id)).map((execution) => execution.id));
@@ -169,7 +190,7 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 	afterAll(async () => {
 		if (n8n) keepLog('regular', n8n.logText());
 		await n8n?.stop();
-		record('regular', { routeSeconds: Math.round((Date.now() - started) / 1000) });
+		record('regular', { routeSeconds: Math.round((Date.now() - started) / 1000), ...(unsettled.length ? { unsettled: unsettled.join('; ') } : {}) });
 	});
 
 	test('loads: the node and credential types exist, else n8n\'s load error', async () => {
@@ -292,7 +313,7 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 			},
 		});
 		await killed;
-		await instance.waitForIdle({ workflowId: workflows.crash.id, quietMs: 3_000, timeoutMs: 180_000 });
+		await settle(instance, workflows.crash, 0, 3_000, 60_000);
 		const executions = (await instance.executions(workflows.crash.id)).filter((execution) => !before.has(execution.id));
 		const held = new Set<string>();
 		const runs = new Map<string, number>();
@@ -307,7 +328,7 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 		record('regular', {
 			sigkillMissing: `${missing.length}/${acknowledged.length}`,
 			sigkillRanTwice: ranTwice.length,
-			sigkillDetail: `acknowledged ${sent.acknowledged}/${BURST} (${sent.acknowledgedAsDuplicate} as duplicate), attempts ${sent.attempts}, executions ${executions.length}`,
+			sigkillDetail: `acknowledged ${sent.acknowledged}/${BURST} (${sent.acknowledgedAsDuplicate} as duplicate), attempts ${sent.attempts}, executions ${executions.length} (${statusTally(executions)})`,
 		});
 		expect(missing).toEqual([]);
 	});
