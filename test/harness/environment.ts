@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import type { N8nInstall } from './install';
 
@@ -54,12 +55,18 @@ export function n8nEnvironment(install: N8nInstall, options: EnvironmentOptions)
 		NO_COLOR: '1',
 		FORCE_COLOR: '0',
 	};
-	if (install.major >= 2) {
-		// Otherwise 2.x calls out at boot; 1.x rejects the value.
+	if (hasModule(install, 'mcp-registry')) {
+		// Otherwise 2.x calls out at boot. Releases without the module (1.x, and 2.x ones such as
+		// 2.0.3, 2.7.5 and 2.20.12) reject the value as "Unknown module".
 		env.N8N_DISABLED_MODULES = 'mcp-registry';
 	}
 	const engine = install.major < 2 ? 'legacy' : (options.expressionEngine ?? 'default');
 	// 1.123.x on Node.js 20: without it import:workflow imports nothing and `n8n start` dies.
 	if (engine === 'legacy') env.N8N_EXPRESSION_ENGINE = 'legacy';
 	return { ...env, ...options.extra };
+}
+
+/** Whether this n8n ships the backend module `name` (`dist/modules/<name>` of the n8n package). */
+export function hasModule(install: N8nInstall, name: string): boolean {
+	return existsSync(join(install.n8nDir, 'node_modules', 'n8n', 'dist', 'modules', name));
 }

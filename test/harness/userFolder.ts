@@ -4,6 +4,8 @@ import { basename, dirname, join } from 'node:path';
 
 import type { N8nDatabase } from './database';
 import type { N8nInstall } from './install';
+import type { InstallRoute } from './installRoutes';
+import { installByRoute, routeOutcomeFile } from './installRoutes';
 import { run } from './processes';
 import type { CredentialJson, WorkflowJson } from './workflows';
 
@@ -23,6 +25,8 @@ export interface PackageInstallOptions {
 	 * (or an older release of this one) could: the node must still take n8n's release from n8n.
 	 */
 	foreignWorkflowCopy?: string;
+	/** Install by one of the routes of installRoutes.ts instead (the compatibility sweep). */
+	byRoute?: { route: InstallRoute; install: N8nInstall };
 }
 
 /** npm's own environment: none of the npm_config_* (ignore-scripts=true among them) that `npm test` hands its children. */
@@ -57,6 +61,14 @@ function packageNameOf(folder: string): string {
  * benchmark's extra packages) are copied in (`--install-links`), not linked.
  */
 export async function installPackages(userFolder: string, packages: string[], options: PackageInstallOptions): Promise<void> {
+	if (options.byRoute && packages.length > 0) {
+		// One of the ways users install (installRoutes.ts), package by package; what it left
+		// behind is recorded in <userFolder>/.n8n/install-route.json.
+		const outcomes = [];
+		for (const tarball of packages) outcomes.push(await installByRoute(userFolder, tarball, options.byRoute.route, options.byRoute.install));
+		writeFileSync(routeOutcomeFile(userFolder), JSON.stringify(outcomes, null, 2));
+		return;
+	}
 	const nodesDir = join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
 	const env = userNpmEnvironment(options.node);

@@ -64,6 +64,8 @@ export interface WorkflowJson {
 	connections: Record<string, unknown>;
 	settings: Record<string, unknown>;
 	pinData: Record<string, unknown>;
+	/** n8n 2.0.x's import:workflow needs one (NOT NULL); later releases fill it in. See withVersionIds. */
+	versionId?: string;
 }
 
 /** A 16-character id like the ones n8n generates for workflows. */
@@ -130,4 +132,14 @@ export function voisnapWorkflow(options: VoisnapWorkflowOptions = {}): WorkflowJ
 /** The webhook ids of a workflow's nodes (the harness waits until each is registered). */
 export function webhookIdsOf(workflow: WorkflowJson): string[] {
 	return workflow.nodes.flatMap((node) => (node.webhookId ? [node.webhookId] : []));
+}
+
+/**
+ * The workflows as `n8n import:workflow` of n8n `version` takes them: n8n 2.0.x refuses a workflow
+ * without a `versionId` (a NOT NULL column it does not fill in), so those get a fresh one there;
+ * every other release is given the workflows unchanged.
+ */
+export function withVersionIds(workflows: WorkflowJson[], version: string): WorkflowJson[] {
+	if (!/^2\.0\./.test(version)) return workflows;
+	return workflows.map((workflow) => (workflow.versionId ? workflow : { ...workflow, versionId: randomUUID() }));
 }
