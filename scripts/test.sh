@@ -9,6 +9,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
+versions=(${N8N_VERSIONS:-2.41.1 1.123.81})
+
+# Every release's install starts now, side by side and beside the unit tests (cached ones
+# answer at once); each end-to-end phase waits for its own.
+install_logs="$(mktemp -d "${TMPDIR:-/tmp}/voisnap-n8n-install-XXXXXX")"
+declare -A installing=()
+for version in "${versions[@]}"; do
+  bash scripts/install-n8n.sh "$version" > "$install_logs/$version.out" 2> "$install_logs/$version.log" &
+  installing[$version]=$!
+done
+
 npm run build --silent >&2
 
 if [ "${1:-all}" != "e2e" ]; then
@@ -17,9 +28,14 @@ if [ "${1:-all}" != "e2e" ]; then
   npm run scan --silent
 fi
 
-for version in ${N8N_VERSIONS:-2.41.1 1.123.81}; do
+for version in "${versions[@]}"; do
   echo "[test] end-to-end tests against n8n $version" >&2
-  bash scripts/install-n8n.sh "$version" > /dev/null
+  if ! wait "${installing[$version]}"; then
+    cat "$install_logs/$version.log" >&2
+    echo "[test] installing n8n $version failed (its log above)" >&2
+    exit 1
+  fi
+  grep -h '^\[install-n8n\]' "$install_logs/$version.log" >&2 || true
   # The editor's browser tests (test/e2e/editor.test.ts) run on n8n 2.x only.
   if [ "${version%%.*}" -ge 2 ]; then bash scripts/ensure-chromium.sh; fi
   skip_queue=()
