@@ -1,7 +1,7 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
 /**
- * The signing secret(s) Voisnap signs webhooks with. Voisnap has no API to check a secret
+ * The signing secret(s) Voisnap signs webhooks with. The node knows no Voisnap API to check a secret
  * against, so the Voisnap Trigger's credential test (`testedBy`) checks its shape locally.
  */
 export class VoisnapApi implements ICredentialType {
@@ -26,7 +26,7 @@ export class VoisnapApi implements ICredentialType {
 			default: '',
 			placeholder: 'e.g. whsec_...',
 			description:
-				'The webhook signing secret exactly as the Voisnap Console shows it, prefix included',
+				'The webhook signing secret exactly as Voisnap gives it, whsec_ prefix included',
 		},
 		{
 			displayName: 'Previous Signing Secret',

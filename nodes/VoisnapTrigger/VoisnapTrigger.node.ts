@@ -31,7 +31,7 @@ import { executionStep } from './n8n/executionStep';
 import { withRejectionAlert } from './n8n/rejectionAlerts';
 
 const CREDENTIAL_CHECKED_LOCALLY =
-	'checked locally: Voisnap has no API to test a secret, so send a test event to be sure';
+	'checked locally: the node knows no Voisnap API to check a secret against, so send a test event to be sure';
 
 export class VoisnapTrigger implements INodeType {
 	description: INodeTypeDescription = {

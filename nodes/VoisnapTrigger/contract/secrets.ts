@@ -15,12 +15,12 @@ export function usableSecrets(credentials: VoisnapCredentials | undefined): stri
 	);
 }
 
-/** Why a secret cannot be right, judged without Voisnap (which has no API to ask). */
+/** Why a secret cannot be right, judged without Voisnap (the node knows no Voisnap API to ask). */
 export function secretProblem(label: string, secret: unknown, required: boolean): string | undefined {
 	if (typeof secret !== 'string' || secret === '') return required ? `${label} is empty` : undefined;
 	if (secret.trim() === '') return `${label} is only white space`;
 	if (secret.trim() !== secret) {
-		return `${label} starts or ends with white space: copy it again from the Voisnap Console`;
+		return `${label} starts or ends with white space: copy it again from Voisnap`;
 	}
 	return undefined;
 }
