@@ -8,7 +8,8 @@ export const ENGINE_V2_REFUSAL = 'The Voisnap Trigger does not run on n8n\'s Eng
  * Test URL): refuses a workflow set to n8n's Engine 2.0 (`settings.engineType: 'v2'`, opt-in from
  * n8n 2.39). That engine runs webhook executions through another dispatcher, where neither "a 200
  * means n8n holds the execution" nor the memory's saves have been measured; refusing with a
- * reason beats a trigger that quietly keeps weaker promises (docs/n8n-behaviour.md, "Engine 2.0").
+ * reason beats a trigger that quietly keeps weaker promises (docs/n8n-behaviour.md, "Engine 2.0: the
+ * node refuses to activate").
  * n8n releases without workflow settings in this context run only the classic engine.
  */
 export function refuseUnmeasuredEngine(context: IHookFunctions): void {

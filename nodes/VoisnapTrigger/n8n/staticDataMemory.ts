@@ -12,7 +12,7 @@ import type { StoreSnapshot } from '../contract/deliveryStore';
  * n8n makes holds the memory as of that save, never as of the moment the request wrote it. Each
  * request's save otherwise carries what that request saw, and n8n saves whole, last writer wins:
  * saves landing in another order than they were written would leave the database without the
- * deliveries confirmed in between (docs/n8n-behaviour.md, "Static data is serialised when saved").
+ * deliveries confirmed in between (docs/n8n-behaviour.md, "Static data is serialised when n8n saves it").
  */
 
 export function memoryKey(webhookId: string): string {
@@ -37,7 +37,8 @@ export function markForSave(staticData: IDataObject, key: string, snapshot: () =
 /**
  * Puts the memory into static data without marking it changed: n8n's static-data proxy counts
  * writes as changes, a property defined on it is kept (and saved if something else changes the
- * data) without being one (docs/n8n-behaviour.md, "A property defined on static data").
+ * data) without being one (docs/n8n-behaviour.md, "A property defined on the static-data proxy is
+ * kept without counting as a change").
  */
 export function keepUnmarked(staticData: IDataObject, key: string, snapshot: () => StoreSnapshot): void {
 	Object.defineProperty(staticData, key, { value: serialisedOnSave(snapshot), enumerable: true, writable: true, configurable: true });
