@@ -71,7 +71,7 @@ export class N8nProcess {
 		if (this.options.echoLog) this.echoLogFrom(logOffset, this.child);
 		const started = Date.now();
 		try {
-			await this.waitFor('readiness', async () => (await this.status('GET', '/healthz/readiness')) === 200, timeoutMs);
+			await this.waitFor('readiness', () => this.isReady(), timeoutMs);
 			await ready?.();
 		} catch (error) {
 			throw new Error(`${this.name}: ${(error as Error).message} (n8n ${this.install.version}, ${Date.now() - started} ms)\n--- ${this.name} log ---\n${this.logTail(logOffset)}`);
@@ -107,6 +107,15 @@ export class N8nProcess {
 			if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what} of ${this.name}`);
 			await sleep(150);
 		}
+	}
+
+	/**
+	 * `/healthz/readiness` answers 200 (it came with n8n 1.5x: 1.49.0 has only `/healthz`, which
+	 * answers 404 until the server is up, then 200).
+	 */
+	private async isReady(): Promise<boolean> {
+		const readiness = await this.status('GET', '/healthz/readiness');
+		return readiness === 200 || (readiness === 404 && (await this.status('GET', '/healthz')) === 200);
 	}
 
 	async status(method: string, path: string, headers?: Record<string, string>): Promise<number> {
