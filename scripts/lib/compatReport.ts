@@ -97,9 +97,11 @@ reported "timed out"; a release whose install fails is reported "does not instal
 one: the registry here lacks internals it pins). Rows of releases not run in an invocation are kept,
 so \`npm run test:compat -- 2.7.5\` rewrites only 2.7.5's rows.
 
-Default set: 1.41.1 (below the floor), 1.49.0, 1.94.1, 1.123.81, 2.7.5, 2.8.0, 2.39.0, 2.41.1; CI adds
-the newest n8n on npm. Queue mode runs on 1.123.81, 2.8.0, 2.41.1 and the newest (installer route
-only); the Engine 2.0 workflow on 2.41.1 and the newest. Bursts are 100 deliveries
+Default set: 1.41.1 (below the floor), 1.49.0, 1.94.1, 1.123.81, 2.7.5, 2.8.4, 2.39.0, 2.41.1; CI adds
+the newest n8n on npm (2.8.0 does not install here: the registry lacks the
+\`@n8n/ai-workflow-builder@1.8.0\` it pins; 2.8.4 is the nearest 2.8 release that does).
+Queue mode runs on 1.123.81, 2.8.4, 2.41.1 and the newest (installer route only); the Engine 2.0
+workflow on 2.41.1 and the newest. Bursts are 100 deliveries
 (\`VOISNAP_COMPAT_BURST\`); n8n runs with its default expression engine (1.x: \`legacy\`, as on
 Node.js 20 it must).
 

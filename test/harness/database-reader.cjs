@@ -57,8 +57,11 @@ function runSql(sql, params = []) {
 const operations = {
 	async executions({ workflowId }) {
 		const where = workflowId === undefined ? '' : 'WHERE e.workflowId = ?';
+		// n8n before 1.5x has no createdAt (1.49.0): startedAt stands in for it there.
+		const columns = (await all('PRAGMA table_info(execution_entity)')).map((column) => column.name);
+		const createdAt = columns.includes('createdAt') ? 'e.createdAt' : 'e.startedAt AS createdAt';
 		const rows = await all(
-			`SELECT e.id, e.workflowId, e.status, e.mode, e.finished, e.startedAt, e.stoppedAt, e.createdAt, d.data
+			`SELECT e.id, e.workflowId, e.status, e.mode, e.finished, e.startedAt, e.stoppedAt, ${createdAt}, d.data
 			 FROM execution_entity e LEFT JOIN execution_data d ON d.executionId = e.id
 			 ${where} ORDER BY e.id`,
 			workflowId === undefined ? [] : [workflowId],
