@@ -14,6 +14,7 @@
  * one webhook process, one worker), genuine delivery and the restart after a burst. With
  * VOISNAP_COMPAT_ENGINE_V2=1: a workflow with `settings.engineType: 'v2'`.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -61,9 +62,14 @@ function keepLog(name: string, text: string): void {
 	appendFileSync(join(LOG_DIR, `n8n-${VERSION}-${ROUTE}-${name}.log`), text);
 }
 
-/** npm's own error lines, or the last lines. */
-function npmErrorSummary(output: string): string {
+/** npm's own error lines, or the last lines; a failed install script is named first. */
+function npmErrorSummary(output: string, nodeVersion: string): string {
 	const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
+	const script = /npm error path \S*node_modules\/((?:@[^/\s]+\/)?[^/\s]+)/.exec(output) ?? /node_modules\/((?:@[^/\s]+\/)?[^/\s]+)[^\n]*(?:gyp|install script)/.exec(output);
+	const compileError = lines.find((line) => /: error: /.test(line));
+	if (script || /gyp ERR!|prebuild-install/.test(output)) {
+		return `${script ? script[1] : 'a dependency'}: install script failed under Node.js ${nodeVersion}${compileError ? ` (${compileError.replace(/^npm error\s*/, '').slice(0, 160)})` : ''}`
+	}
 	const errors = lines.filter((line) => /npm (error|ERR!)|gyp ERR! (stack )?Error|error:/i.test(line) && !/^npm error (A complete log|code 1$|path |command )/i.test(line));
 	return (errors.length ? errors.slice(0, 4) : lines.slice(-3)).join(' | ').slice(0, 400);
 }
@@ -174,7 +180,9 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 			});
 		} catch (error) {
 			if (error instanceof PackageInstallError) {
-				record('regular', { installs: `no: ${npmErrorSummary(error.output)}`, installCommand: error.command, loads: 'not installed' });
+				keepLog('npm-install-error', error.output);
+				const nodeVersion = execFileSync((await installN8n(VERSION)).node, ['--version'], { encoding: 'utf8' }).trim();
+				record('regular', { installs: `no: ${npmErrorSummary(error.output, nodeVersion)}`, installCommand: error.command, loads: 'not installed' });
 				// Whether the package itself loads on this release, installed without the route (the
 				// harness's npm install: no scripts, no peers): only the load check runs then.
 				installedAlone = true;
