@@ -20,7 +20,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import type { Execution, N8nDeployment, WorkflowJson } from '../harness';
-import { N8nInstance, QueueCluster, REPO_DIR, installN8n, voisnapWorkflow } from '../harness';
+import { N8nInstance, PostgresServer, QueueCluster, REPO_DIR, installN8n, voisnapWorkflow } from '../harness';
 import { hasModule } from '../harness/environment';
 import type { InstallRoute, RouteOutcome } from '../harness/installRoutes';
 import { PackageInstallError, isInstallRoute, routeOutcomeFile } from '../harness/installRoutes';
@@ -97,6 +97,7 @@ function distinctDeliveries(tag: string, count: number): Array<{ id: string; bod
  * collected here and reported in the row, and the executions are read as they are.
  */
 const unsettled: string[] = [];
+const afterAllCleanups: Array<() => Promise<unknown>> = [];
 
 async function settle(n8n: Pick<N8nDeployment, 'waitForIdle'>, workflow: WorkflowJson, atLeast: number, quietMs: number, timeoutMs = 90_000): Promise<void> {
 	try {
@@ -202,6 +203,7 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 	}, 20 * 60_000);
 
 	afterAll(async () => {
+		for (const cleanup of afterAllCleanups) await cleanup().catch(() => undefined);
 		if (n8n) keepLog('regular', n8n.logText());
 		await n8n?.stop();
 		record('regular', { routeSeconds: Math.round((Date.now() - started) / 1000), ...(unsettled.length ? { unsettled: unsettled.join('; ') } : {}) });
@@ -398,19 +400,24 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 		let instance: N8nInstance | undefined;
 		// Without the engine-v2 module, 2.41.1 answers such a workflow's deliveries 400 "Engine 2.0
 		// is not available. Enable the `engine-v2` module with N8N_ENABLED_MODULES." (measured).
+		// With it, 2.41.1 refuses to start without a data plane database ("The engine-v2 module
+		// needs a data plane database. Set N8N_ENGINE_DATABASE_URL.", measured;
+		// dist/modules/engine-v2/engine-v2.runtime.js:89-93): a Postgres of its own.
 		const engineModule = hasModule(await installN8n(VERSION), 'engine-v2');
+		const dataPlane = engineModule ? await PostgresServer.start() : undefined;
+		afterAllCleanups.push(async () => dataPlane?.stop());
+		let env: Record<string, string> = {};
+		if (dataPlane) {
+			await dataPlane.createDatabase('engine');
+			const db = dataPlane.connection('engine');
+			env = { N8N_ENABLED_MODULES: 'engine-v2', N8N_ENGINE_DATABASE_URL: `postgres://${db.user}:${encodeURIComponent(db.password)}@${db.host}:${db.port}/${db.database}` };
+		}
 		try {
-			instance = await N8nInstance.start({
-				version: VERSION,
-				credential: { signingSecret: SECRET },
-				workflows: [workflow],
-				installRoute: ROUTE,
-				env: engineModule ? { N8N_ENABLED_MODULES: 'engine-v2' } : {},
-			});
+			instance = await N8nInstance.start({ version: VERSION, credential: { signingSecret: SECRET }, workflows: [workflow], installRoute: ROUTE, env });
 		} catch (error) {
 			const message = (error as Error).message;
 			const line = message.split('\n').find((entry) => /voisnap|engine/i.test(entry) && /error|refus|not|cannot|activat/i.test(entry));
-			record('engineV2', { module: engineModule ? 'engine-v2 enabled' : 'no engine-v2 module', activation: 'failed (n8n did not route the webhook)', delivery: '-', logLine: (line ?? message.split('\n')[0]).trim().slice(0, 300) });
+			record('engineV2', { module: engineModule ? 'engine-v2 enabled, data plane on Postgres' : 'no engine-v2 module', activation: 'failed (n8n did not route the webhook)', delivery: '-', logLine: (line ?? message.split('\n')[0]).trim().slice(0, 300) });
 			return;
 		}
 		try {
@@ -420,7 +427,7 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 			const log = instance.logText();
 			const line = log.split('\n').find((entry) => /Voisnap Trigger/.test(entry) && /engine|v2|refus|answer path/i.test(entry));
 			record('engineV2', {
-				module: engineModule ? 'engine-v2 enabled' : 'no engine-v2 module',
+				module: engineModule ? 'engine-v2 enabled, data plane on Postgres' : 'no engine-v2 module',
 				activation: 'activated',
 				delivery: `${answerOf(answer).slice(0, 120)}; executions: ${executions.map((execution) => execution.status).join(', ') || 'none'}`,
 				logLine: line?.trim().slice(0, 300) ?? 'none',
