@@ -65,7 +65,8 @@ function keepLog(name: string, text: string): void {
 /** npm's own error lines, or the last lines; a failed install script is named first. */
 function npmErrorSummary(output: string, nodeVersion: string): string {
 	const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
-	const script = /npm error path \S*node_modules\/((?:@[^/\s]+\/)?[^/\s]+)/.exec(output) ?? /node_modules\/((?:@[^/\s]+\/)?[^/\s]+)[^\n]*(?:gyp|install script)/.exec(output);
+	// The package whose script failed: node-gyp's working folder, else npm's `path` line.
+	const script = /gyp ERR! cwd \S*node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\s*$/m.exec(output) ?? /npm error path \S*\.n8n\/nodes\/\S*node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\s*$/m.exec(output);
 	const compileError = lines.find((line) => /: error: /.test(line));
 	if (script || /gyp ERR!|prebuild-install/.test(output)) {
 		return `${script ? script[1] : 'a dependency'}: install script failed under Node.js ${nodeVersion}${compileError ? ` (${compileError.replace(/^npm error\s*/, '').slice(0, 160)})` : ''}`
