@@ -123,7 +123,9 @@ async function checkRelease(release: string): Promise<void> {
 	const install = await runBounded('bash', [join(REPO_DIR, 'scripts', 'install-n8n.sh'), release], env, join(outDir, `install-${release}.log`), deadline);
 	const installSeconds = Math.round((Date.now() - started) / 1000);
 	if (install.code !== 0) {
-		const tail = readFileSync(join(outDir, `install-${release}.log`), 'utf8').split('\n').filter((line) => /ERROR|npm error|ETARGET|notarget|No matching version/i.test(line)).slice(-2).join(' ').slice(0, 300);
+		const lines = readFileSync(join(outDir, `install-${release}.log`), 'utf8').split('\n');
+		const reason = lines.find((line) => /No matching version|notarget|ETARGET|ERESOLVE|E404/i.test(line)) ?? lines.filter((line) => /npm error|ERROR/.test(line) && !/complete log/.test(line)).pop();
+		const tail = (reason ?? '').replace(/^npm error (notarget )?/, '').trim().slice(0, 300);
 		const status = install.timedOut ? `timed out installing (${installSeconds} s)` : `does not install here${tail ? `: ${tail}` : ''}`;
 		say(`n8n ${release}: ${status}`);
 		for (const route of routes) note({ table: 'regular', release, route, status });
