@@ -361,7 +361,15 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 		const contract = voisnapWorkflow({ name: 'compat queue: contract' });
 		const burst = voisnapWorkflow({ name: 'compat queue: burst' });
 		const queueStarted = Date.now();
-		const cluster = await QueueCluster.start({ version: VERSION, credential: { signingSecret: SECRET }, workflows: [contract, burst], installRoute: ROUTE, webhookProcesses: 1, workers: 1 });
+		let cluster: QueueCluster;
+		try {
+			cluster = await QueueCluster.start({ version: VERSION, credential: { signingSecret: SECRET }, workflows: [contract, burst], installRoute: ROUTE, webhookProcesses: 1, workers: 1 });
+		} catch (error) {
+			// e.g. a port the harness found free taken by another process before n8n bound it.
+			const lines = (error as Error).message.split('\n');
+			record('queue', { genuine: `cluster did not start: ${lines[0].slice(0, 160)}${lines.length > 2 ? ` (${lines[2].trim().slice(0, 160)})` : ''}` });
+			throw error;
+		}
 		try {
 			const genuine = await genuineDelivery(cluster, cluster.webhookUrls(contract.id)[0], contract);
 			record('queue', { genuine: genuine.ok ? 'ok' : genuine.detail });
