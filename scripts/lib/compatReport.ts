@@ -93,15 +93,14 @@ the clone by scripts/install-n8n.sh), installs the packed package into a fresh \
 n8n on SQLite and checks over HTTP (test/compat/compat.test.ts). Not part of \`npm test\`; the
 Compatibility workflow (.github/workflows/compat.yml) runs it weekly, on tags and before a release.
 Each release gets at most 30 minutes (\`VOISNAP_COMPAT_TIMEOUT_MIN\`), install included, else it is
-reported "timed out"; a release whose install fails is reported "does not install here" (2.41.3, for
-one: the registry here lacks internals it pins). Rows of releases not run in an invocation are kept,
+reported "timed out"; a release whose install fails is reported "does not install here" (2.8.0 and
+2.41.3 on the registry these checks ran against: it lacks internals they pin, such as
+\`@n8n/ai-workflow-builder@1.8.0\` for 2.8.0; 2.8.4 stands in for 2.8.0). Rows of releases not run in an invocation are kept,
 so \`npm run test:compat -- 2.7.5\` rewrites only 2.7.5's rows.
 
-Default set: 1.41.1 (below the floor), 1.49.0, 1.94.1, 1.123.81, 2.7.5, 2.8.4, 2.39.0, 2.41.1; CI adds
-the newest n8n on npm (2.8.0 does not install here: the registry lacks the
-\`@n8n/ai-workflow-builder@1.8.0\` it pins; 2.8.4 is the nearest 2.8 release that does).
-Queue mode runs on 1.123.81, 2.8.4, 2.41.1 and the newest (installer route only); the Engine 2.0
-workflow on 2.41.1 and the newest. Bursts are 100 deliveries
+Default set: 1.41.1 (below the floor), 1.49.0, 1.94.1, 1.123.81, 2.7.5, 2.8.0, 2.8.4, 2.39.0, 2.41.1;
+CI adds the newest n8n on npm. Queue mode runs on 1.123.81, 2.8.0, 2.8.4, 2.41.1 and the newest
+(installer route only); the Engine 2.0 workflow on 2.41.1 and the newest. Bursts are 100 deliveries
 (\`VOISNAP_COMPAT_BURST\`); n8n runs with its default expression engine (1.x: \`legacy\`, as on
 Node.js 20 it must).
 

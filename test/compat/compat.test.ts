@@ -14,12 +14,13 @@
  * one webhook process, one worker), genuine delivery and the restart after a burst. With
  * VOISNAP_COMPAT_ENGINE_V2=1: a workflow with `settings.engineType: 'v2'`.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import type { Execution, N8nDeployment, WorkflowJson } from '../harness';
-import { N8nInstance, QueueCluster, REPO_DIR, installN8n, voisnapWorkflow } from '../harness';
+import { N8nInstance, PostgresServer, QueueCluster, REPO_DIR, installN8n, voisnapWorkflow } from '../harness';
 import { hasModule } from '../harness/environment';
 import type { InstallRoute, RouteOutcome } from '../harness/installRoutes';
 import { PackageInstallError, isInstallRoute, routeOutcomeFile } from '../harness/installRoutes';
@@ -61,9 +62,15 @@ function keepLog(name: string, text: string): void {
 	appendFileSync(join(LOG_DIR, `n8n-${VERSION}-${ROUTE}-${name}.log`), text);
 }
 
-/** npm's own error lines, or the last lines. */
-function npmErrorSummary(output: string): string {
+/** npm's own error lines, or the last lines; a failed install script is named first. */
+function npmErrorSummary(output: string, nodeVersion: string): string {
 	const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
+	// The package whose script failed: node-gyp's working folder, else npm's `path` line.
+	const script = /gyp ERR! cwd \S*node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\s*$/m.exec(output) ?? /npm error path \S*\.n8n\/nodes\/\S*node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\s*$/m.exec(output);
+	const compileError = lines.find((line) => /: error: /.test(line));
+	if (script || /gyp ERR!|prebuild-install/.test(output)) {
+		return `${script ? script[1] : 'a dependency'}: install script failed under Node.js ${nodeVersion}${compileError ? ` (${compileError.replace(/^npm error\s*/, '').slice(0, 160)})` : ''}`
+	}
 	const errors = lines.filter((line) => /npm (error|ERR!)|gyp ERR! (stack )?Error|error:/i.test(line) && !/^npm error (A complete log|code 1$|path |command )/i.test(line));
 	return (errors.length ? errors.slice(0, 4) : lines.slice(-3)).join(' | ').slice(0, 400);
 }
@@ -91,6 +98,7 @@ function distinctDeliveries(tag: string, count: number): Array<{ id: string; bod
  * collected here and reported in the row, and the executions are read as they are.
  */
 const unsettled: string[] = [];
+const afterAllCleanups: Array<() => Promise<unknown>> = [];
 
 async function settle(n8n: Pick<N8nDeployment, 'waitForIdle'>, workflow: WorkflowJson, atLeast: number, quietMs: number, timeoutMs = 90_000): Promise<void> {
 	try {
@@ -174,7 +182,9 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 			});
 		} catch (error) {
 			if (error instanceof PackageInstallError) {
-				record('regular', { installs: `no: ${npmErrorSummary(error.output)}`, installCommand: error.command, loads: 'not installed' });
+				keepLog('npm-install-error', error.output);
+				const nodeVersion = execFileSync((await installN8n(VERSION)).node, ['--version'], { encoding: 'utf8' }).trim();
+				record('regular', { installs: `no: ${npmErrorSummary(error.output, nodeVersion)}`, installCommand: error.command, loads: 'not installed' });
 				// Whether the package itself loads on this release, installed without the route (the
 				// harness's npm install: no scripts, no peers): only the load check runs then.
 				installedAlone = true;
@@ -194,6 +204,7 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 	}, 20 * 60_000);
 
 	afterAll(async () => {
+		for (const cleanup of afterAllCleanups) await cleanup().catch(() => undefined);
 		if (n8n) keepLog('regular', n8n.logText());
 		await n8n?.stop();
 		record('regular', { routeSeconds: Math.round((Date.now() - started) / 1000), ...(unsettled.length ? { unsettled: unsettled.join('; ') } : {}) });
@@ -350,7 +361,15 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 		const contract = voisnapWorkflow({ name: 'compat queue: contract' });
 		const burst = voisnapWorkflow({ name: 'compat queue: burst' });
 		const queueStarted = Date.now();
-		const cluster = await QueueCluster.start({ version: VERSION, credential: { signingSecret: SECRET }, workflows: [contract, burst], installRoute: ROUTE, webhookProcesses: 1, workers: 1 });
+		let cluster: QueueCluster;
+		try {
+			cluster = await QueueCluster.start({ version: VERSION, credential: { signingSecret: SECRET }, workflows: [contract, burst], installRoute: ROUTE, webhookProcesses: 1, workers: 1 });
+		} catch (error) {
+			// e.g. a port the harness found free taken by another process before n8n bound it.
+			const lines = (error as Error).message.split('\n');
+			record('queue', { genuine: `cluster did not start: ${lines[0].slice(0, 160)}${lines.length > 2 ? ` (${lines[2].trim().slice(0, 160)})` : ''}` });
+			throw error;
+		}
 		try {
 			const genuine = await genuineDelivery(cluster, cluster.webhookUrls(contract.id)[0], contract);
 			record('queue', { genuine: genuine.ok ? 'ok' : genuine.detail });
@@ -390,19 +409,24 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 		let instance: N8nInstance | undefined;
 		// Without the engine-v2 module, 2.41.1 answers such a workflow's deliveries 400 "Engine 2.0
 		// is not available. Enable the `engine-v2` module with N8N_ENABLED_MODULES." (measured).
+		// With it, 2.41.1 refuses to start without a data plane database ("The engine-v2 module
+		// needs a data plane database. Set N8N_ENGINE_DATABASE_URL.", measured;
+		// dist/modules/engine-v2/engine-v2.runtime.js:89-93): a Postgres of its own.
 		const engineModule = hasModule(await installN8n(VERSION), 'engine-v2');
+		const dataPlane = engineModule ? await PostgresServer.start() : undefined;
+		afterAllCleanups.push(async () => dataPlane?.stop());
+		let env: Record<string, string> = {};
+		if (dataPlane) {
+			await dataPlane.createDatabase('engine');
+			const db = dataPlane.connection('engine');
+			env = { N8N_ENABLED_MODULES: 'engine-v2', N8N_ENGINE_DATABASE_URL: `postgres://${db.user}:${encodeURIComponent(db.password)}@${db.host}:${db.port}/${db.database}` };
+		}
 		try {
-			instance = await N8nInstance.start({
-				version: VERSION,
-				credential: { signingSecret: SECRET },
-				workflows: [workflow],
-				installRoute: ROUTE,
-				env: engineModule ? { N8N_ENABLED_MODULES: 'engine-v2' } : {},
-			});
+			instance = await N8nInstance.start({ version: VERSION, credential: { signingSecret: SECRET }, workflows: [workflow], installRoute: ROUTE, env });
 		} catch (error) {
 			const message = (error as Error).message;
 			const line = message.split('\n').find((entry) => /voisnap|engine/i.test(entry) && /error|refus|not|cannot|activat/i.test(entry));
-			record('engineV2', { module: engineModule ? 'engine-v2 enabled' : 'no engine-v2 module', activation: 'failed (n8n did not route the webhook)', delivery: '-', logLine: (line ?? message.split('\n')[0]).trim().slice(0, 300) });
+			record('engineV2', { module: engineModule ? 'engine-v2 enabled, data plane on Postgres' : 'no engine-v2 module', activation: 'failed (n8n did not route the webhook)', delivery: '-', logLine: (line ?? message.split('\n')[0]).trim().slice(0, 300) });
 			return;
 		}
 		try {
@@ -412,7 +436,7 @@ describe(`n8n ${VERSION}, package installed by the ${ROUTE} route`, () => {
 			const log = instance.logText();
 			const line = log.split('\n').find((entry) => /Voisnap Trigger/.test(entry) && /engine|v2|refus|answer path/i.test(entry));
 			record('engineV2', {
-				module: engineModule ? 'engine-v2 enabled' : 'no engine-v2 module',
+				module: engineModule ? 'engine-v2 enabled, data plane on Postgres' : 'no engine-v2 module',
 				activation: 'activated',
 				delivery: `${answerOf(answer).slice(0, 120)}; executions: ${executions.map((execution) => execution.status).join(', ') || 'none'}`,
 				logLine: line?.trim().slice(0, 300) ?? 'none',

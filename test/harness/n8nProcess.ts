@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { N8nInstall } from './install';
@@ -9,6 +9,25 @@ import { spawnGroup, stopGroup } from './processes';
 export type QueueRole = 'main' | 'webhook' | 'worker';
 
 const COMMAND: Record<QueueRole, string[]> = { main: ['start'], webhook: ['webhook'], worker: ['worker'] };
+
+const readiness = new Map<string, string>();
+
+/**
+ * `/healthz/readiness` (200 once the database is connected and migrated), or `/healthz` on
+ * releases without that route: n8n 1.41.1 and 1.49.0 (`dist/AbstractServer.js:102` registers only
+ * `/healthz`; an unknown path there may be answered by the editor's page). 1.94.1 and 1.123.81
+ * have it (`dist/abstract-server.js`), as 2.x does. Main's REST check follows in either case.
+ */
+export function readinessPath(install: N8nInstall): string {
+	let path = readiness.get(install.n8nDir);
+	if (!path) {
+		const dist = join(install.n8nDir, 'node_modules', 'n8n', 'dist');
+		const old = install.major < 2 && ['AbstractServer.js', 'abstract-server.js'].every((file) => !existsSync(join(dist, file)) || !readFileSync(join(dist, file), 'utf8').includes('/healthz/readiness'));
+		path = old ? '/healthz' : '/healthz/readiness';
+		readiness.set(install.n8nDir, path);
+	}
+	return path;
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface N8nProcessOptions {
@@ -71,7 +90,8 @@ export class N8nProcess {
 		if (this.options.echoLog) this.echoLogFrom(logOffset, this.child);
 		const started = Date.now();
 		try {
-			await this.waitFor('readiness', () => this.isReady(), timeoutMs);
+			const path = readinessPath(this.install);
+			await this.waitFor('readiness', async () => (await this.status('GET', path)) === 200, timeoutMs);
 			await ready?.();
 		} catch (error) {
 			throw new Error(`${this.name}: ${(error as Error).message} (n8n ${this.install.version}, ${Date.now() - started} ms)\n--- ${this.name} log ---\n${this.logTail(logOffset)}`);
@@ -107,15 +127,6 @@ export class N8nProcess {
 			if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what} of ${this.name}`);
 			await sleep(150);
 		}
-	}
-
-	/**
-	 * `/healthz/readiness` answers 200 (it came with n8n 1.5x: 1.49.0 has only `/healthz`, which
-	 * answers 404 until the server is up, then 200).
-	 */
-	private async isReady(): Promise<boolean> {
-		const readiness = await this.status('GET', '/healthz/readiness');
-		return readiness === 200 || (readiness === 404 && (await this.status('GET', '/healthz')) === 200);
 	}
 
 	async status(method: string, path: string, headers?: Record<string, string>): Promise<number> {
