@@ -160,7 +160,9 @@ Columns:
   for, SIGTERM, restart, every delivery sent again: how many started a second execution (want 0).
 - **SIGKILL lost**: SIGKILL when 40% of a retrying sender's burst is acknowledged, restart, the sender
   retries until acknowledged: acknowledged deliveries without an execution n8n holds (want 0);
-  **ran twice**: deliveries that ran in two executions.
+  **ran twice**: deliveries that ran in two executions. Not a loss, and not zero by design: a
+  delivery n8n had stored but not yet answered when it died is retried by its sender and runs
+  again (the at-least-once window, [guarantees.md](guarantees.md#the-at-least-once-window)).
 - **Engine 2.0**: a workflow with \`settings.engineType: 'v2'\`, run with \`N8N_ENABLED_MODULES=engine-v2\`
   where n8n ships that module (without it 2.41.1 answers every delivery 400 "Engine 2.0 is not
   available. Enable the \`engine-v2\` module with N8N_ENABLED_MODULES.").

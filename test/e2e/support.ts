@@ -2,6 +2,8 @@ import type { Execution, N8nDeployment, N8nInstance, StoredExecution, WorkflowJs
 import { ROUTE_OUTPUTS, n8nVersionFromEnv } from '../harness';
 import type { DeliveryOptions, PostResult, SignedDelivery } from '../support/signedDelivery';
 import { eventFixture, postDelivery, signedDelivery } from '../support/signedDelivery';
+import type { AnswerPath } from '../../nodes/VoisnapTrigger/n8n/answerPath';
+import { planForRelease } from '../../nodes/VoisnapTrigger/n8n/releases';
 
 /** The n8n version under test: `N8N_VERSION`, else 2.41.1. CI runs the suite once per version. */
 export const N8N_VERSION = n8nVersionFromEnv();
@@ -109,10 +111,9 @@ export function executionsPerDelivery(executions: Array<Parameters<typeof delive
 	return counts;
 }
 
-/** The answer path the node must take on n8n `version` (nodes/VoisnapTrigger/n8n/releases.ts). */
-export function expectedPathOn(version: string): 'fromExecution' | 'afterStoring' {
-	const [major, minor] = version.split('.').map(Number);
-	return major < 2 || (major === 2 && minor < 8) ? 'fromExecution' : 'afterStoring';
+/** The answer path the node must take on n8n `version`: the release table's (unit-tested in answerPath.test.ts). */
+export function expectedPathOn(version: string): AnswerPath {
+	return planForRelease(version).path;
 }
 
 /** What the node logs when it falls back (answerPath.ts): never, on a release it was measured on. */
