@@ -240,9 +240,19 @@ describe(`n8n ${N8N_VERSION} queue mode: the trigger's memory across webhook pro
 		// it whole, last writer wins, and nothing atomic reaches a webhook: docs/queue-mode.md,
 		// "Restarting every process"); only those may start again.
 		const unsaved = new Set(roundRobin.notSaved);
+		// n8n 1.x saves a request's static data after the relayed answer, from request handlers
+		// running side by side, whose UPDATEs can land out of order (last writer wins) even in one
+		// process: there the tail can miss through the front too (1 of 200 in a CI run on
+		// 2026-12-08). Only what the database lacked may start again. On 2.x it must lack nothing.
+		const frontUnsaved = N8N_VERSION.startsWith('1.') ? new Set(front.notSaved) : new Set<string>();
 		expect({
 			retries: report.retries,
-			frontBurst: { ...report.frontBurst, notSavedBeforeStop: front.notSaved },
+			frontBurst: {
+				...report.frontBurst,
+				startedAgain: report.frontBurst.startedAgain.filter((id) => !frontUnsaved.has(id)),
+				notDuplicate: report.frontBurst.notDuplicate.filter((entry) => !frontUnsaved.has(entry.split(':')[0])),
+				notSavedBeforeStop: front.notSaved.filter((id) => !frontUnsaved.has(id)),
+			},
 			burst: { ...report.burst, startedAgain: report.burst.startedAgain.filter((id) => !unsaved.has(id)) },
 		}).toEqual({
 			retries: { sent: accepted.retries.length, startedAgain: [], notDuplicate: [] },
