@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
-import { sleep } from 'n8n-workflow';
 
 import { DeliveryStore } from '../../nodes/VoisnapTrigger/contract/deliveryStore';
 import { ROUTES } from '../../nodes/VoisnapTrigger/contract/events';
@@ -14,7 +13,6 @@ import { answerPath, expectedAnswerPath, resetAnswerPath } from '../../nodes/Voi
 import { planForRelease } from '../../nodes/VoisnapTrigger/n8n/releases';
 import { runningN8nVersion } from '../../nodes/VoisnapTrigger/n8n/runningN8n';
 import { ABANDONED_CLAIM_MS } from '../../nodes/VoisnapTrigger/contract/claims';
-import { SAVES_LAND_WITHIN_MS } from '../../nodes/VoisnapTrigger/contract/trailingSave';
 import { VoisnapTrigger } from '../../nodes/VoisnapTrigger/VoisnapTrigger.node';
 import { eventFixture, signedDelivery } from '../support/signedDelivery';
 import { TriggerWorkflow } from './support/webhookRun';
@@ -228,14 +226,13 @@ describe('n8n 2.x: n8n answers after storing', () => {
 		});
 	});
 
-	it('n8n 1.x (the execution answers, n8n saves just after): deliveries further apart than SAVES_LAND_WITHIN_MS cause no save of the run', async () => {
+	it('n8n 1.x (the execution answers, n8n saves just after): the execution causes no save of its own', async () => {
 		resetAnswerPath('fromExecution');
 		const workflow = trigger({ nodeType: new VoisnapTrigger() });
 		for (const id of ['dlv_1', 'dlv_2']) {
 			const outcome = await workflow.deliver(delivery(id), 'webhook', 'relaysExecutionAnswer');
 			expect(outcome.steps).toEqual(['insert', 'answer', 'save']);
 			expect(outcome.runStaticDataChanged).toBe(false);
-			await sleep(SAVES_LAND_WITHIN_MS + 10);
 		}
 	});
 
@@ -371,38 +368,6 @@ describe('n8n 1.x: the execution answers (responseNode), then n8n saves', () => 
 			dlv_first: { received: true, duplicate: true },
 			dlv_second: { received: true, duplicate: true },
 		});
-	});
-
-	it('a burst whose last save is overtaken by the one before it: the last run saves once more, later, and the database holds every delivery', async () => {
-		const workflow = trigger({ nodeType: new VoisnapTrigger() });
-		const first = await workflow.deliver(delivery('dlv_burst_1'), 'webhook', 'relaysExecutionAnswer');
-		expect(first.runStaticDataChanged).toBe(false);
-		const withFirstOnly = workflow.storedStaticData();
-		const startedAt = Date.now();
-		const second = workflow.deliver(delivery('dlv_burst_2'), 'webhook', 'relaysExecutionAnswer');
-		// The second answer's save has landed; the first's UPDATE, issued before it, lands after it.
-		await sleep(SAVES_LAND_WITHIN_MS / 2);
-		workflow.database = withFirstOnly;
-		const outcome = await second;
-		expect(outcome.steps).toEqual(['insert', 'answer', 'save']);
-		expect(outcome.runStaticDataChanged).toBe(true);
-		expect(Date.now() - startedAt).toBeGreaterThanOrEqual(SAVES_LAND_WITHIN_MS);
-		expect(await rememberedAfterRestart(workflow, ['dlv_burst_1', 'dlv_burst_2'])).toEqual({
-			dlv_burst_1: { received: true, duplicate: true },
-			dlv_burst_2: { received: true, duplicate: true },
-		});
-	});
-
-	it('in a burst only the last answer is followed by a save of its run', async () => {
-		const workflow = trigger({ nodeType: new VoisnapTrigger() });
-		const ids = ['dlv_b1', 'dlv_b2', 'dlv_b3', 'dlv_b4'];
-		const outcomes = await Promise.all(ids.map((id) => workflow.deliver(delivery(id), 'webhook', 'relaysExecutionAnswer')));
-		expect(outcomes.map((outcome, index) => [ids[index], outcome.status, outcome.runStaticDataChanged])).toEqual([
-			['dlv_b1', 200, false],
-			['dlv_b2', 200, false],
-			['dlv_b3', 200, false],
-			['dlv_b4', 200, true],
-		]);
 	});
 
 	it('the same in queue mode (the execution on a worker, the save in the webhook process after the relayed 200)', async () => {

@@ -4,8 +4,6 @@ import type { DuplicateKind, StoreLimits, StoreSnapshot } from './deliveryStore'
 import { DeliveryStore, deliveryKey, requestKey } from './deliveryStore';
 import type { Overwrite } from './overwriteWatch';
 import { OverwriteWatch } from './overwriteWatch';
-import type { AnswerTurn } from './trailingSave';
-import { TrailingSave } from './trailingSave';
 
 /** How many accepted deliveries of one trigger may wait, in one process, for n8n to store them. */
 export const MAX_CLAIMS_PER_TRIGGER = 64;
@@ -17,8 +15,7 @@ function secondsOf(nowMs: number): number {
 /**
  * One trigger's memory in one n8n process, the only owner of what the process knows about the
  * trigger's deliveries: the remembered ones (the store), the accepted ones n8n has not stored
- * yet (the claims, with their waiters and abandonment), the saves watched for overwrites, when
- * executions here last answered (for the save that trails a burst), and
+ * yet (the claims, with their waiters and abandonment), the saves watched for overwrites, and
  * where this process has seen the trigger's deliveries arrive and run. Whatever n8n saves is
  * the snapshot of this object as of the save. Pure: n8n's static data is read and written by
  * the adapter (n8n/staticDataMemory.ts), the clock is passed in.
@@ -27,7 +24,6 @@ export class TriggerMemory {
 	private readonly store: DeliveryStore;
 	private readonly claims = new Claims();
 	private readonly watch = new OverwriteWatch();
-	private readonly trailing = new TrailingSave();
 	/** `webhook()` has accepted a delivery of this trigger in this process (it is not a queue-mode worker). */
 	private receives = false;
 	/** Runs in this process save the memory at their end (see n8n/savePlan.ts). */
@@ -79,16 +75,6 @@ export class TriggerMemory {
 	/** n8n saved a snapshot holding this delivery as part of answering it: from a while later it must be in what n8n loads. */
 	savedWithAnswer(claim: Claim, nowMs: number): void {
 		this.watch.watch(claim.deliveryKey, nowMs);
-	}
-
-	/** An execution here answers its deliveries now, and n8n saves right after (contract/trailingSave.ts). */
-	answering(nowMs: number): AnswerTurn {
-		return this.trailing.answering(nowMs);
-	}
-
-	/** No execution here answered after this one. */
-	answeredLast(turn: AnswerTurn): boolean {
-		return this.trailing.isLast(turn);
 	}
 
 	/** The delivery was not stored: forget the claim so that a retry runs. */

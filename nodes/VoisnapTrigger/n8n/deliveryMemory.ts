@@ -5,7 +5,6 @@ import type { Claim } from '../contract/claims';
 import type { DuplicateGuard } from '../contract/delivery';
 import type { StoreLimits } from '../contract/deliveryStore';
 import type { Overwrite } from '../contract/overwriteWatch';
-import { SAVES_LAND_WITHIN_MS } from '../contract/trailingSave';
 import type { TriggerMemory } from '../contract/triggerMemory';
 import { answerPath } from './answerPath';
 import { memoryOf } from './registry';
@@ -130,11 +129,9 @@ export class WebhookMemory implements DuplicateGuard {
  * The memory is also put into the run's own static data: marked where runs save it (savePlan.ts),
  * else unmarked. Unmarked it is saved only if a later node of the workflow writes static data, and
  * then n8n's end-of-run save, which would otherwise carry what the run loaded (before the
- * webhook's save landed; nothing at all on a worker of n8n 2.x), holds the memory too. Where the
- * step answers (fromExecution), the last answer of a burst marks it a while later, so that the
- * run's save follows every save the burst's answers started (contract/trailingSave.ts).
+ * webhook's save landed; nothing at all on a worker of n8n 2.x), holds the memory too.
  */
-export async function rememberInExecution(context: IExecuteFunctions, deliveryIds: readonly string[], limits: StoreLimits): Promise<void> {
+export function rememberInExecution(context: IExecuteFunctions, deliveryIds: readonly string[], limits: StoreLimits): void {
 	if (deliveryIds.length === 0) return;
 	const node = context.getNode();
 	const webhookId = node.webhookId ?? node.id;
@@ -144,13 +141,6 @@ export async function rememberInExecution(context: IExecuteFunctions, deliveryId
 	memory.absorb(loadedMemory(staticData, key), Date.now(), limits);
 	for (const id of deliveryIds) memory.stored(id, Date.now(), limits);
 	const snapshot = () => memory.snapshot();
-	const plan = planForRun(answerPath(), memory);
-	if (plan.markInRun) markForSave(staticData, key, snapshot);
+	if (planForRun(answerPath(), memory).markInRun) markForSave(staticData, key, snapshot);
 	else keepUnmarked(staticData, key, snapshot);
-	if (!plan.trailsBurst) return;
-	// The step has just answered, and n8n's save for that answer is on its way.
-	const turn = memory.answering(Date.now());
-	if (!turn.closeToPrevious) return;
-	await sleep(SAVES_LAND_WITHIN_MS);
-	if (memory.answeredLast(turn)) markForSave(staticData, key, snapshot);
 }

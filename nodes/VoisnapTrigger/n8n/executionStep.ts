@@ -28,7 +28,7 @@ export async function executionStep(context: IExecuteFunctions): Promise<INodeEx
 		const ids = items
 			.map((item) => (item.json.delivery as { id?: unknown } | undefined)?.id)
 			.filter((id): id is string => typeof id === 'string');
-		await rememberInExecution(context, ids, settings.limits);
+		rememberInExecution(context, ids, settings.limits);
 	}
 	return routeItems(items, settings.singleOutput, settings.alertOnRejections);
 }

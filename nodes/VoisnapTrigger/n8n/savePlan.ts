@@ -15,8 +15,6 @@ import type { AnswerPath } from './answerPath';
  * | are seen here (runsSave)  | execution's first step                      |                                        | by that step                         |
  * | 1.x (and 2.0-2.7), regular| the request's save, marked on accepting     | right after the step's 200 (n8n saves  | the memory, the delivery confirmed   |
  * |                           |                                             | once the execution step has answered)  | by the step                          |
- * |                           | and, for a burst's last delivery, its run's | SAVES_LAND_WITHIN_MS after that 200,   | the memory                           |
- * |                           | end-of-run save (contract/trailingSave.ts)  | at the end of the run                  |                                      |
  * | 1.x (2.0-2.7), queue      | the same                                    | right after the relayed 200            | the memory plus the delivery (its    |
  * |                           |                                             |                                        | claim is confirmed by the 200 after) |
  * | fallback (atOnce), regular| the run's end-of-run save, marked by the    | at the end of the run, after the 200   | the memory, the delivery confirmed   |
@@ -42,8 +40,6 @@ export interface SavePlan {
 	markInRun: boolean;
 	/** The id is saved as part of answering its delivery: it is then watched for overwrites. */
 	savedWithAnswer: boolean;
-	/** The execution's first step: when its answer came close after another, and none after it, mark the run's static data (contract/trailingSave.ts). */
-	trailsBurst: boolean;
 }
 
 interface WhereSeen {
@@ -78,6 +74,5 @@ export function savePlan(path: AnswerPath, where: WhereSeen): SavePlan {
 		markOnAnswerRead: path === 'afterStoring' && !runsSave,
 		markInRun: runsSave,
 		savedWithAnswer: path !== 'atOnce' && !runsSave,
-		trailsBurst: path === 'fromExecution' && where.receivesDeliveries,
 	};
 }
