@@ -4,7 +4,9 @@
  * then n8n is stopped gracefully (SIGTERM, as a deploy does) with no further delivery in between,
  * started again on the same database, and every delivery is sent again. None may start an
  * execution: n8n's last save of the trigger's memory before the stop must hold every delivery
- * the process had confirmed, whatever order n8n's concurrent saves of static data landed in.
+ * the process had confirmed, whatever order n8n's concurrent saves of static data landed in. On
+ * n8n 1.x those saves can land in either order at the end of a burst, and only a delivery the
+ * database lacked before the stop may start again (at least once, never lost).
  * (persistence.test.ts restarts after one more delivery, which writes the whole memory back.)
  *
  * The `legacy` expression engine on 2.x, as in persistence.test.ts: with n8n's default one the
@@ -56,6 +58,8 @@ const deliveries = Array.from({ length: DELIVERIES }, (_, index) => {
 const ids = deliveries.map(({ id }) => id);
 
 let n8n: N8nInstance;
+/** Deliveries the restarted n8n accepted again (1.x only: those the database lacked). */
+let acceptedAfterRestart = 0;
 
 beforeAll(async () => {
 	n8n = await N8nInstance.start({
@@ -88,7 +92,7 @@ async function idsInStaticData(): Promise<string[]> {
 	return ids.filter((id) => saved.includes(deliveryKey(id)));
 }
 
-test(`n8n ${N8N_VERSION}: ${DELIVERIES} deliveries at ${CONCURRENCY} connections, SIGTERM, restart, all sent again: every one a duplicate, no execution`, async () => {
+test(`n8n ${N8N_VERSION}: ${DELIVERIES} deliveries at ${CONCURRENCY} connections, SIGTERM, restart, all sent again: every one a duplicate, no execution (on 1.x, but one the database lacked)`, async () => {
 	const burst = await track(n8n, workflow);
 	const sentAt = Date.now();
 	const first = await sendAll();
@@ -116,7 +120,17 @@ test(`n8n ${N8N_VERSION}: ${DELIVERIES} deliveries at ${CONCURRENCY} connections
 			`once the burst had run, ${savedAfterStop.length} after the stop. Started again: ${rerun.join(', ') || 'none'}. ` +
 			`Missing from static data after the stop: ${notInStaticData.join(', ') || 'none'}`,
 	);
-	expect({ startedAgain: rerun, notDuplicate: otherThan(second, DUPLICATE) }).toEqual({ startedAgain: [], notDuplicate: [] });
+	acceptedAfterRestart = rerun.length;
+	// n8n 1.x saves each request's static data right after the execution's answer, and two saves
+	// issued close together can land in either order (docs/n8n-behaviour.md, "Saves issued close
+	// together can land in either order"): the database can lack the last of the burst, and only
+	// what it lacked may start again. On 2.x it must lack nothing.
+	const mayStartAgain = N8N_VERSION.startsWith('1.') ? new Set(notInStaticData) : new Set<string>();
+	expect({
+		startedAgain: rerun.filter((id) => !mayStartAgain.has(id)),
+		notDuplicate: otherThan(second, DUPLICATE).filter((entry) => !mayStartAgain.has(entry.split(':')[0])),
+	}).toEqual({ startedAgain: [], notDuplicate: [] });
+	expect(otherThan(second, DUPLICATE).map((entry) => entry.split(':')[0])).toEqual(rerun);
 });
 
 test(`n8n ${N8N_VERSION}, n8n-workflow ${foreignWorkflowCopyFor(N8N_VERSION)} resolved by the package: the path is n8n's (${expectedPathOn(N8N_VERSION)}), said at the first accepted delivery, never a fallback`, () => {
@@ -125,7 +139,9 @@ test(`n8n ${N8N_VERSION}, n8n-workflow ${foreignWorkflowCopyFor(N8N_VERSION)} re
 	expect(resolved.version).toBe(foreignWorkflowCopyFor(N8N_VERSION));
 	const log = n8n.logText();
 	const announced = log.match(/Voisnap Trigger: answer path \w+ \(n8n [^;)]+/g) ?? [];
-	// Before the restart; after it, every delivery was a duplicate, and none was accepted.
-	expect(announced).toEqual([`Voisnap Trigger: answer path ${expectedPathOn(N8N_VERSION)} (n8n ${N8N_VERSION}`]);
+	// Once per process at its first accepted delivery: before the restart, and after it only if a
+	// delivery the database lacked was accepted again (n8n 1.x, above).
+	const line = `Voisnap Trigger: answer path ${expectedPathOn(N8N_VERSION)} (n8n ${N8N_VERSION}`;
+	expect(announced).toEqual(acceptedAfterRestart > 0 ? [line, line] : [line]);
 	expect(log.match(FALLBACK_WARNING)).toBeNull();
 });
