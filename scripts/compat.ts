@@ -22,8 +22,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import type { Row } from './lib/compatReport';
-import { mergeRows, renderDocument, rowsOfDocument, rowsOfResults } from './lib/compatReport';
+import type { ReleaseOutcome, Row } from './lib/compatReport';
+import { mergeRows, regressions, renderDocument, rowsOfDocument, rowsOfResults } from './lib/compatReport';
 
 const REPO_DIR = resolve(__dirname, '..');
 // 2.8.0 does not install from every registry (the one here lacks the @n8n/ai-workflow-builder
@@ -115,7 +115,7 @@ function newestN8n(): string {
 	return execFileSync('npm', ['view', 'n8n', 'version'], { encoding: 'utf8', env: { ...process.env, npm_config_ignore_scripts: undefined } }).trim();
 }
 
-async function checkRelease(release: string): Promise<void> {
+async function checkRelease(release: string): Promise<ReleaseOutcome> {
 	const started = Date.now();
 	const deadline = started + timeoutMs;
 	const env = { ...process.env, N8N_VERSION: release, VOISNAP_COMPAT_RESULTS: results, VOISNAP_COMPAT_LOG_DIR: outDir };
@@ -130,14 +130,16 @@ async function checkRelease(release: string): Promise<void> {
 		say(`n8n ${release}: ${status}`);
 		for (const route of routes) note({ table: 'regular', release, route, status });
 		note({ table: 'release', release, route: '-', status, installSeconds, releaseSeconds: installSeconds });
-		return;
+		return { release, installed: false, failedRoutes: [] };
 	}
 	say(`n8n ${release}: installed in ${installSeconds} s`);
 	let status = 'done';
+	const failedRoutes: string[] = [];
 	for (const route of routes) {
 		if (Date.now() > deadline) {
 			note({ table: 'regular', release, route, status: 'timed out (no time left for this route)' });
 			status = 'timed out';
+			failedRoutes.push(route);
 			continue;
 		}
 		const routeStarted = Date.now();
@@ -159,9 +161,11 @@ async function checkRelease(release: string): Promise<void> {
 			note({ table: 'regular', release, route, status: `timed out (after ${seconds} s)` });
 			status = 'timed out';
 		}
+		if (jest.timedOut || jest.code !== 0) failedRoutes.push(route);
 		say(`n8n ${release}, route ${route}: ${jest.timedOut ? 'timed out' : jest.code === 0 ? 'finished, no check failed (a route that cannot install skips the checks: see the rows)' : 'finished, some checks failed (see the rows)'} in ${seconds} s`);
 	}
 	note({ table: 'release', release, route: '-', status, installSeconds, releaseSeconds: Math.round((Date.now() - started) / 1000) });
+	return { release, installed: true, failedRoutes };
 }
 
 async function main(): Promise<void> {
@@ -176,11 +180,19 @@ async function main(): Promise<void> {
 		return newest;
 	});
 	say(`releases ${releases.join(', ')}; routes ${routes.join(', ')}; ${timeoutMs / 60_000} min per release; results and logs in ${outDir}`);
+	const outcomes: ReleaseOutcome[] = [];
 	for (const release of releases) {
-		await checkRelease(release);
+		outcomes.push(await checkRelease(release));
 		render();
 	}
 	if (docPath) say(`wrote ${docPath}`);
+	// The rows are written either way; the exit code is what a workflow (compat.yml, and
+	// publish.yml through it) can fail on.
+	const failed = regressions(outcomes);
+	if (failed.length > 0) {
+		say(`failed checks on supported releases: ${failed.join('; ')}`);
+		process.exitCode = 1;
+	}
 }
 
 main().catch((error: unknown) => {

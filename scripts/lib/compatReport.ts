@@ -30,6 +30,26 @@ function compareVersions(a: string, b: string): number {
 	return 0;
 }
 
+/** How one release's run ended, per route: what decides the sweep's exit code. */
+export interface ReleaseOutcome {
+	release: string;
+	/** n8n installed (a release the registry cannot install is reported, not failed). */
+	installed: boolean;
+	/** Routes whose checks failed or timed out. */
+	failedRoutes: string[];
+}
+
+/**
+ * The releases that fail the sweep: supported (at or above the floor), installed, and a route
+ * whose checks failed. A release below the floor fails its checks by design, and one that does
+ * not install says so in its row; neither is a regression of the package.
+ */
+export function regressions(outcomes: ReleaseOutcome[]): string[] {
+	return outcomes
+		.filter(({ release, installed, failedRoutes }) => installed && failedRoutes.length > 0 && compareVersions(release, SUPPORTED_FLOOR) >= 0)
+		.map(({ release, failedRoutes }) => `${release} (${failedRoutes.join(', ')})`);
+}
+
 const keyOf = (row: Pick<Row, 'table' | 'release' | 'route'>) => `${row.table}|${row.release}|${row.route}`;
 
 /** The rows kept at the end of an existing docs/compatibility.md (none when there is no block). */

@@ -1,4 +1,4 @@
-import { lowestLoading, mergeRows, renderDocument, rowsOfDocument, rowsOfResults } from '../../scripts/lib/compatReport';
+import { lowestLoading, mergeRows, regressions, renderDocument, rowsOfDocument, rowsOfResults } from '../../scripts/lib/compatReport';
 
 /** The renderer of docs/compatibility.md (scripts/lib/compatReport.ts): fold, merge, round trip. */
 
@@ -58,5 +58,17 @@ describe('compatReport', () => {
 
 	test('a document without rows reads as none', () => {
 		expect(rowsOfDocument('# Compatibility\n')).toEqual([]);
+	});
+
+	it('fails the sweep only for a supported release that installed and failed a route', () => {
+		expect(
+			regressions([
+				{ release: '1.41.1', installed: true, failedRoutes: ['installer', 'readme'] },
+				{ release: '2.8.0', installed: false, failedRoutes: [] },
+				{ release: '1.46.0', installed: true, failedRoutes: ['readme'] },
+				{ release: '2.41.1', installed: true, failedRoutes: [] },
+				{ release: '2.39.0', installed: true, failedRoutes: ['installer'] },
+			]),
+		).toEqual(['1.46.0 (readme)', '2.39.0 (installer)']);
 	});
 });
